@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# memlab's entry points. The module itself is described by Kbuild; every step below runs in
+# the project's own Debian sysroot (scripts/toolchain), so the host needs only root and bash.
+#
+#   make run     build (perf kernel), boot, load memlab, show what it reports, unload
+#   make test    the whole test suite (host tests, format, lint, VM under the debug kernel)
+#   make shell   the test VM with an interactive shell on its serial console
+#   make module  build memlab.ko against the test kernel
+#   make clean   remove the module's build products (the cache under MEMLAB_CACHE stays)
+#
+# rust-analyzer: src/memlab.o is the crate root (see Kbuild).
+
+.PHONY: all module run test shell clean
+
+all: module
+
+module:
+	scripts/module test
+
+run:
+	scripts/run
+
+test:
+	scripts/test
+
+shell:
+	scripts/vm shell
+
+clean:
+	rm -rf out
+	find . -path ./tests/host/target -prune -o \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
+		-o -name '*.mod.c' -o -name '.*.cmd' -o -name '.*.d' -o -name '*.rmeta' \) -print \
+		| xargs -r rm -f
+	rm -f modules.order Module.symvers src/shim/bindings_generated.rs src/shim/bindings_wrappers.c

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The text of `/sys/kernel/debug/memlab/info`: what memlab knows about the running kernel.
+//!
+//! Pure logic: the facts are gathered by [`crate::shim`] and handed in as plain values, so the
+//! host tests the format with `cargo test` (see `tests/host/`).
+//!
+//! The format is one `key: value` line per fact, then one `zone:` line per populated zone with
+//! `key=value` fields, so tests and users can `grep` it:
+//!
+//! ```text
+//! memlab_version: 0.1.0
+//! kernel_release: 7.3.4
+//! page_size: 4096 (4 KiB)
+//! ...
+//! zone: node=0 name=DMA32 pfn=0x1000-0x100000 phys=0x1000000-0x100000000 span=4080 MiB present=1044480 managed=1011925
+//! ```
+
+use core::fmt;
+
+use crate::units::Bytes;
+
+/// Fixed facts about the running kernel's memory layout.
+pub(crate) struct Facts {
+    /// memlab's own version.
+    pub(crate) module_version: &'static str,
+    /// The running kernel's release string.
+    pub(crate) kernel_release: &'static str,
+    /// `PAGE_SIZE`.
+    pub(crate) page_size: u64,
+    /// `MAX_PAGE_ORDER`: the largest order the page allocator serves.
+    pub(crate) max_page_order: u32,
+    /// `KMALLOC_MIN_SIZE`: the smallest kmalloc bucket.
+    pub(crate) kmalloc_min_size: u64,
+    /// `KMALLOC_MAX_CACHE_SIZE`: the largest slab-backed kmalloc size.
+    pub(crate) kmalloc_max_cache_size: u64,
+    /// `KMALLOC_MAX_SIZE`: the largest size kmalloc serves.
+    pub(crate) kmalloc_max_size: u64,
+    /// First physical address above `ZONE_DMA`.
+    pub(crate) dma_zone_end: u64,
+    /// First physical address above `ZONE_DMA32`.
+    pub(crate) dma32_zone_end: u64,
+}
+
+/// One populated memory zone.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Zone {
+    /// NUMA node id.
+    pub(crate) node: i32,
+    /// The zone's name, e.g. `DMA32`.
+    pub(crate) name: &'static str,
+    /// First page frame number of the span.
+    pub(crate) start_pfn: u64,
+    /// One past the last page frame number of the span.
+    pub(crate) end_pfn: u64,
+    /// Pages that exist in the span.
+    pub(crate) present_pages: u64,
+    /// Pages the buddy allocator manages.
+    pub(crate) managed_pages: u64,
+}
+
+impl Zone {
+    /// Whether the physical address `phys` lies in this zone's span.
+    pub(crate) fn spans(&self, phys: u64, page_size: u64) -> bool {
+        let pfn = phys / page_size;
+        self.start_pfn <= pfn && pfn < self.end_pfn
+    }
+}
+
+/// Writes the `info` report: `facts`, then every zone in `zones`.
+pub(crate) fn write_info(
+    out: &mut impl fmt::Write,
+    facts: &Facts,
+    zones: impl IntoIterator<Item = Zone>,
+) -> fmt::Result {
+    let page = facts.page_size;
+    writeln!(out, "memlab_version: {}", facts.module_version)?;
+    writeln!(out, "kernel_release: {}", facts.kernel_release)?;
+    writeln!(out, "page_size: {} ({})", page, Bytes(page))?;
+    writeln!(
+        out,
+        "max_page_order: {} ({} blocks)",
+        facts.max_page_order,
+        Bytes(page << facts.max_page_order)
+    )?;
+    for (key, value) in [
+        ("kmalloc_min_size", facts.kmalloc_min_size),
+        ("kmalloc_max_cache_size", facts.kmalloc_max_cache_size),
+        ("kmalloc_max_size", facts.kmalloc_max_size),
+    ] {
+        writeln!(out, "{key}: {value} ({})", Bytes(value))?;
+    }
+    writeln!(
+        out,
+        "dma_zone_end: {:#x} ({})",
+        facts.dma_zone_end,
+        Bytes(facts.dma_zone_end)
+    )?;
+    writeln!(
+        out,
+        "dma32_zone_end: {:#x} ({})",
+        facts.dma32_zone_end,
+        Bytes(facts.dma32_zone_end)
+    )?;
+    for zone in zones {
+        writeln!(
+            out,
+            "zone: node={} name={} pfn={:#x}-{:#x} phys={:#x}-{:#x} span={} present={} managed={}",
+            zone.node,
+            zone.name,
+            zone.start_pfn,
+            zone.end_pfn,
+            zone.start_pfn * page,
+            zone.end_pfn * page,
+            Bytes((zone.end_pfn - zone.start_pfn) * page),
+            zone.present_pages,
+            zone.managed_pages,
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts() -> Facts {
+        Facts {
+            module_version: "0.1.0",
+            kernel_release: "7.3.4",
+            page_size: 4096,
+            max_page_order: 10,
+            kmalloc_min_size: 8,
+            kmalloc_max_cache_size: 8192,
+            kmalloc_max_size: 4 << 20,
+            dma_zone_end: 16 << 20,
+            dma32_zone_end: 4 << 30,
+        }
+    }
+
+    const DMA: Zone = Zone {
+        node: 0,
+        name: "DMA",
+        start_pfn: 1,
+        end_pfn: 0x1000,
+        present_pages: 3998,
+        managed_pages: 3840,
+    };
+
+    fn render(zones: &[Zone]) -> String {
+        let mut text = String::new();
+        write_info(&mut text, &facts(), zones.iter().copied()).unwrap();
+        text
+    }
+
+    #[test]
+    fn facts_are_one_key_value_line_each() {
+        let text = render(&[]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "memlab_version: 0.1.0",
+                "kernel_release: 7.3.4",
+                "page_size: 4096 (4 KiB)",
+                "max_page_order: 10 (4 MiB blocks)",
+                "kmalloc_min_size: 8 (8 B)",
+                "kmalloc_max_cache_size: 8192 (8 KiB)",
+                "kmalloc_max_size: 4194304 (4 MiB)",
+                "dma_zone_end: 0x1000000 (16 MiB)",
+                "dma32_zone_end: 0x100000000 (4 GiB)",
+            ]
+        );
+    }
+
+    #[test]
+    fn zones_follow_the_facts_in_order() {
+        let normal = Zone {
+            name: "Normal",
+            start_pfn: 0x100000,
+            end_pfn: 0x140000,
+            ..DMA
+        };
+        let text = render(&[DMA, normal]);
+        let zones: Vec<&str> = text.lines().filter(|l| l.starts_with("zone: ")).collect();
+        assert_eq!(
+            zones,
+            [
+                "zone: node=0 name=DMA pfn=0x1-0x1000 phys=0x1000-0x1000000 span=16380 KiB present=3998 managed=3840",
+                "zone: node=0 name=Normal pfn=0x100000-0x140000 phys=0x100000000-0x140000000 span=1 GiB present=3998 managed=3840",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_zone_spans_its_own_pages_only() {
+        assert!(!DMA.spans(0, 4096));
+        assert!(DMA.spans(0x1000, 4096));
+        assert!(DMA.spans(0xff_ffff, 4096));
+        assert!(!DMA.spans(0x100_0000, 4096));
+    }
+}

@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: GPL-2.0
+# Guest checks of /sys/kernel/debug/memlab/info and of the load-time FFI proofs in dmesg.
+# Sourced by tests/guest/suite with memlab loaded.
+
+info=$MEMLAB_DEBUGFS/info
+
+info_value() { sed -n "s/^$1: //p" "$info"; }
+
+check info_readable test -r "$info"
+check info_page_size test "$(info_value page_size)" = "4096 (4 KiB)"
+check info_kernel_release test "$(info_value kernel_release)" = "$(uname -r)"
+check info_kmalloc_max_size test "$(info_value kmalloc_max_size)" = "4194304 (4 MiB)"
+check info_kmalloc_max_cache_size test "$(info_value kmalloc_max_cache_size)" = "8192 (8 KiB)"
+check info_has_dma_zone grep -q '^zone: node=0 name=DMA pfn=' "$info"
+check info_has_dma32_zone grep -q '^zone: node=0 name=DMA32 pfn=' "$info"
+# The VM has RAM above 4 GiB (-m 4G: 3 GiB below the PCI hole, 1 GiB above 4 GiB).
+check info_normal_zone_above_4g grep -q '^zone: node=0 name=Normal pfn=0x100000-' "$info"
+check info_is_read_only sh -c "! echo x 2>/dev/null >'$info'"
+
+check ffi_kernel_crate_proven sh -c "dmesg | grep -q 'memlab: kernel crate: Page::alloc_page() gave a page on node 0'"
+check ffi_bindgen_proven sh -c "dmesg | grep -qE 'memlab: bindgen: virt_to_phys\(page_address\(page\)\) lies in zone (DMA|DMA32|Normal)$'"
+check ffi_c_shim_proven sh -c "dmesg | grep -q 'memlab: C shim: kmalloc(100) lands in the 128 B bucket'"
