@@ -64,7 +64,7 @@ in_sysroot() {
     exec chroot "$root" /usr/bin/env -i HOME=/root TERM="${TERM:-dumb}" LANG=C.UTF-8 \
       PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
       MEMLAB_CACHE="$cache" CI="${CI:-}" \
-      /bin/bash -c "cd \"\$0\" && exec \"\$@\"" "$cwd" "$@"
+      /bin/bash -c "cd \"\$0\" 2>/dev/null || cd /; exec \"\$@\"" "$cwd" "$@"
   ' memlab-sysroot "$SYSROOT" "$MEMLAB_ROOT" "$MEMLAB_CACHE" "$PWD" "$@"
 }
 

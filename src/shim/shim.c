@@ -17,8 +17,8 @@ void memlab_facts(struct memlab_facts *facts)
 	facts->kmalloc_min_size = KMALLOC_MIN_SIZE;
 	facts->kmalloc_max_cache_size = KMALLOC_MAX_CACHE_SIZE;
 	facts->kmalloc_max_size = KMALLOC_MAX_SIZE;
-	facts->dma_zone_end = (u64)MAX_DMA_PFN << PAGE_SHIFT;
-	facts->dma32_zone_end = (u64)MAX_DMA32_PFN << PAGE_SHIFT;
+	facts->dma_zone_end = (phys_addr_t)MAX_DMA_PFN << PAGE_SHIFT;
+	facts->dma32_zone_end = (phys_addr_t)MAX_DMA32_PFN << PAGE_SHIFT;
 }
 
 const char *memlab_kernel_release(void)

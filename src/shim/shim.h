@@ -33,8 +33,8 @@ struct memlab_facts {
 	unsigned long kmalloc_min_size;
 	unsigned long kmalloc_max_cache_size;
 	unsigned long kmalloc_max_size;
-	u64 dma_zone_end;
-	u64 dma32_zone_end;
+	phys_addr_t dma_zone_end;
+	phys_addr_t dma32_zone_end;
 };
 
 /**
