@@ -47,6 +47,14 @@ module! {
     license: "GPL",
 }
 
+// The kernel's printing macros format with `kernel::fmt::Display`; `units` is pure (host-tested)
+// and implements `core::fmt::Display`, so forward one to the other here, on the kernel side.
+impl kernel::fmt::Display for Bytes {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        core::fmt::Display::fmt(self, f)
+    }
+}
+
 /// The loaded module: owns everything it created, and removes it on unload.
 struct Memlab {
     _debugfs: debugfs::Interface,
