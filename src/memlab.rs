@@ -47,6 +47,9 @@ module! {
     license: "GPL",
 }
 
+/// memlab's own version, shown at load and in `info`.
+const VERSION: &str = "0.1.0";
+
 // The kernel's printing macros format with `kernel::fmt::Display`; `units` is pure (host-tested)
 // and implements `core::fmt::Display`, so forward one to the other here, on the kernel side.
 impl kernel::fmt::Display for Bytes {

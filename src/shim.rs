@@ -44,16 +44,13 @@ mod generated {
     include!("shim/bindings_generated.rs");
 }
 
-/// memlab's own version, as shown in `info`.
-pub(crate) const MODULE_VERSION: &str = "0.1.0";
-
 /// Reads the kernel's fixed memory-layout facts.
 pub(crate) fn facts() -> Facts {
     let mut raw = generated::memlab_facts::default();
     // SAFETY: `raw` is a valid, writable `struct memlab_facts`; `memlab_facts` only stores to it.
     unsafe { generated::memlab_facts(&mut raw) };
     Facts {
-        module_version: MODULE_VERSION,
+        module_version: crate::VERSION,
         kernel_release: kernel_release(),
         // CAST: `unsigned long` is 64 bits on every architecture memlab builds for (x86_64).
         page_size: raw.page_size as u64,
