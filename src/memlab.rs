@@ -16,7 +16,7 @@
 //! memlab: memlab 0.1.0 on Linux 7.3.4, PAGE_SIZE 4 KiB
 //! memlab: kernel crate: Page::alloc_page() gave a page on node 0
 //! memlab: bindgen: virt_to_phys(page_address(page)) lies in zone Normal
-//! memlab: C shim: kmalloc(100) lands in the 128 B bucket
+//! memlab: C shim: kmalloc(100, GFP_KERNEL) lands in the 128 B bucket
 //! memlab: ready: /sys/kernel/debug/memlab/
 //! # cat /sys/kernel/debug/memlab/info
 //! memlab_version: 0.1.0
@@ -33,10 +33,13 @@ use kernel::{
 };
 
 mod debugfs;
+mod flags;
+mod gfp;
 mod report;
 mod shim;
 mod units;
 
+use gfp::Gfp;
 use units::Bytes;
 
 module! {
@@ -99,9 +102,10 @@ fn prove_ffi_paths(page_size: u64) -> Result {
         .map_or("(none)", |zone| zone.name);
     pr_info!("bindgen: virt_to_phys(page_address(page)) lies in zone {zone}\n");
 
-    let bucket = shim::kmalloc_bucket_size(100)?;
+    let gfp = Gfp::KERNEL;
+    let bucket = shim::kmalloc_bucket_size(100, gfp)?;
     pr_info!(
-        "C shim: kmalloc(100) lands in the {} bucket\n",
+        "C shim: kmalloc(100, {gfp}) lands in the {} bucket\n",
         Bytes(bucket as u64)
     );
     Ok(())

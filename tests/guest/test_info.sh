@@ -19,4 +19,4 @@ check info_is_read_only sh -c "! echo x 2>/dev/null >'$info'"
 
 check ffi_kernel_crate_proven sh -c "dmesg | grep -q 'memlab: kernel crate: Page::alloc_page() gave a page on node 0'"
 check ffi_bindgen_proven sh -c "dmesg | grep -qE 'memlab: bindgen: virt_to_phys\(page_address\(page\)\) lies in zone (DMA|DMA32|Normal)$'"
-check ffi_c_shim_proven sh -c "dmesg | grep -q 'memlab: C shim: kmalloc(100) lands in the 128 B bucket'"
+check ffi_c_shim_proven sh -c "dmesg | grep -q 'memlab: C shim: kmalloc(100, GFP_KERNEL) lands in the 128 B bucket'"

@@ -8,6 +8,8 @@
 
 #![allow(dead_code, reason = "only the tests use these items on the host")]
 
+#[path = "../../src/flags.rs"]
+mod flags;
 #[path = "../../src/report.rs"]
 mod report;
 #[path = "../../src/units.rs"]
