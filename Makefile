@@ -32,4 +32,4 @@ clean:
 	find . -path ./tests/host/target -prune -o \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
 		-o -name '*.mod.c' -o -name '.*.cmd' -o -name '.*.d' -o -name '*.rmeta' \) -print \
 		| xargs -r rm -f
-	rm -f modules.order Module.symvers src/shim/bindings_generated.rs src/shim/bindings_wrappers.c
+	rm -rf modules.order Module.symvers generated

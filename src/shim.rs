@@ -44,7 +44,7 @@ mod generated {
     // come from the kernel crate, so both sides agree on one definition.
     use kernel::bindings::*;
     use kernel::ffi;
-    include!("shim/bindings_generated.rs");
+    include!("../generated/bindings_generated.rs");
 }
 
 /// Reads the kernel's fixed memory-layout facts.

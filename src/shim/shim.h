@@ -5,9 +5,9 @@
  * live in headers the kernel crate's bindings do not include.
  *
  * This header is the single source of truth for the shim's interface: the module's Kbuild runs
- * bindgen over it, so the Rust declarations (src/shim/bindings_generated.rs) are generated,
+ * bindgen over it, so the Rust declarations (generated/bindings_generated.rs) are generated,
  * never copied by hand. bindgen also wraps the `static inline` kernel functions named in the
- * Kbuild (MEMLAB_BINDGEN_STATIC_FNS) into real functions (src/shim/bindings_wrappers.c).
+ * Kbuild (memlab_static_fns) into real functions (generated/bindings_wrappers.c).
  */
 #ifndef MEMLAB_SHIM_H
 #define MEMLAB_SHIM_H
