@@ -35,6 +35,7 @@ use kernel::{
 mod debugfs;
 mod flags;
 mod gfp;
+mod kmalloc;
 mod report;
 mod shim;
 mod units;

@@ -62,3 +62,18 @@ void *memlab_kzalloc(size_t size, gfp_t flags)
 {
 	return kzalloc(size, flags);
 }
+
+void *memlab_kmalloc_array(size_t n, size_t size, gfp_t flags)
+{
+	return kmalloc_array(n, size, flags);
+}
+
+void *memlab_kcalloc(size_t n, size_t size, gfp_t flags)
+{
+	return kcalloc(n, size, flags);
+}
+
+void *memlab_krealloc(const void *p, size_t new_size, gfp_t flags)
+{
+	return krealloc(p, new_size, flags);
+}

@@ -66,8 +66,14 @@ const char *memlab_kernel_release(void);
  */
 bool memlab_zone(unsigned int index, struct memlab_zone *zone);
 
-/* kmalloc() and kzalloc() are macros; these keep the call (and /proc/allocinfo) in C. */
+/*
+ * The kmalloc family are macros (with allocation tokens and /proc/allocinfo hooks that depend
+ * on the configuration); these keep each call in C, exactly as a C caller would write it.
+ */
 void *memlab_kmalloc(size_t size, gfp_t flags);
 void *memlab_kzalloc(size_t size, gfp_t flags);
+void *memlab_kmalloc_array(size_t n, size_t size, gfp_t flags);
+void *memlab_kcalloc(size_t n, size_t size, gfp_t flags);
+void *memlab_krealloc(const void *p, size_t new_size, gfp_t flags);
 
 #endif /* MEMLAB_SHIM_H */
