@@ -62,17 +62,22 @@ unsafe impl<T: Byte> Send for KmallocBuf<T> {}
 // SAFETY: Shared access only reads the bytes (`&self` gives `&[T]`).
 unsafe impl<T: Byte> Sync for KmallocBuf<T> {}
 
-/// The largest size kmalloc serves (`KMALLOC_MAX_SIZE`).
-pub(crate) fn max_size() -> usize {
-    // CAST: `unsigned long` and `usize` are the same width in the kernel.
-    crate::shim::facts().kmalloc_max_size as usize
-}
+/// The largest size kmalloc serves: the kernel's `KMALLOC_MAX_SIZE`.
+// CAST: a `u32` constant (4 MiB on x86_64) always fits `usize`.
+pub(crate) const MAX_SIZE: usize = bindings::KMALLOC_MAX_SIZE as usize;
 
 fn check_len(len: usize) -> Result {
-    if len == 0 || len > max_size() {
+    if len == 0 || len > MAX_SIZE {
         return Err(EINVAL);
     }
     Ok(())
+}
+
+/// The byte length of an `n`-element array of `size`-byte elements, checked like any length.
+fn array_len(n: usize, size: usize) -> Result<usize> {
+    let len = n.checked_mul(size).ok_or(EOVERFLOW)?;
+    check_len(len)?;
+    Ok(len)
 }
 
 impl<T: Byte> KmallocBuf<T> {
@@ -149,8 +154,7 @@ impl KmallocBuf<MaybeUninit<u8>> {
     ///
     /// `EOVERFLOW` when `n * size` overflows; otherwise as [`Self::new_uninit`].
     pub(crate) fn array_uninit(n: usize, size: usize, gfp: Gfp) -> Result<Self> {
-        let len = n.checked_mul(size).ok_or(EOVERFLOW)?;
-        check_len(len)?;
+        let len = array_len(n, size)?;
         // SAFETY: As in `new_uninit`; `n * size` does not overflow.
         let ptr = unsafe { generated::memlab_kmalloc_array(n, size, gfp.as_raw()) };
         // SAFETY: `ptr` is the fresh answer for `n * size == len` bytes, checked above.
@@ -190,8 +194,7 @@ impl KmallocBuf {
     ///
     /// As [`KmallocBuf::array_uninit`].
     pub(crate) fn zeroed_array(n: usize, size: usize, gfp: Gfp) -> Result<Self> {
-        let len = n.checked_mul(size).ok_or(EOVERFLOW)?;
-        check_len(len)?;
+        let len = array_len(n, size)?;
         // SAFETY: As in `new_uninit`; `n * size` does not overflow.
         let ptr = unsafe { generated::memlab_kcalloc(n, size, gfp.as_raw()) };
         // SAFETY: `ptr` is kcalloc's fresh answer for `len` zeroed bytes, checked above.
@@ -255,7 +258,7 @@ mod tests {
 
     #[test]
     fn bad_sizes_are_errors() {
-        let max = max_size();
+        let max = MAX_SIZE;
         assert_eq!(Uninit::new_uninit(0, Gfp::KERNEL).err(), Some(EINVAL));
         assert_eq!(Uninit::new_uninit(max + 1, Gfp::KERNEL).err(), Some(EINVAL));
         assert_eq!(KmallocBuf::zeroed(max + 1, Gfp::KERNEL).err(), Some(EINVAL));
@@ -271,7 +274,7 @@ mod tests {
 
     #[test]
     fn the_largest_size_works_and_is_contiguous() -> Result {
-        let buf = Uninit::new_uninit(max_size(), Gfp::KERNEL | Gfp::NOWARN)?;
+        let buf = Uninit::new_uninit(MAX_SIZE, Gfp::KERNEL | Gfp::NOWARN)?;
         let base = buf.phys_addr(0)?;
         for offset in (0..buf.len()).step_by(PAGE_SIZE) {
             // CAST: `usize` fits `u64`.
