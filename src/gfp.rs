@@ -58,6 +58,8 @@ impl Gfp {
     pub(crate) const ACCOUNT: Self = Self(bit(bindings::___GFP_ACCOUNT_BIT));
     /// `__GFP_HIGH`: may use part of the emergency reserves.
     pub(crate) const HIGH: Self = Self(bit(bindings::___GFP_HIGH_BIT));
+    /// `__GFP_HIGHMEM`: memory that may lie outside the direct map (none on x86_64).
+    pub(crate) const HIGHMEM: Self = Self(bit(bindings::___GFP_HIGHMEM_BIT));
     /// `__GFP_DIRECT_RECLAIM`: may reclaim directly, and therefore sleep.
     pub(crate) const DIRECT_RECLAIM: Self = Self(bit(bindings::___GFP_DIRECT_RECLAIM_BIT));
 
@@ -84,7 +86,7 @@ impl Gfp {
         Self(bit(bindings::___GFP_NOFAIL_BIT)).name("__GFP_NOFAIL"),
         Self(bit(bindings::___GFP_MOVABLE_BIT)).name("__GFP_MOVABLE"),
         Self(bit(bindings::___GFP_RECLAIMABLE_BIT)).name("__GFP_RECLAIMABLE"),
-        Self(bit(bindings::___GFP_HIGHMEM_BIT)).name("__GFP_HIGHMEM"),
+        Self::HIGHMEM.name("__GFP_HIGHMEM"),
     ];
 
     const fn name(self, name: &'static str) -> FlagName {
@@ -101,10 +103,28 @@ impl Gfp {
         self.0 & other.0 == other.0
     }
 
+    /// Whether any flag of `other` is set in `self`.
+    pub(crate) const fn intersects(self, other: Self) -> bool {
+        self.0 & other.0 != 0
+    }
+
     /// Whether an allocation with these flags may sleep (`__GFP_DIRECT_RECLAIM`), and so must
     /// not be made in atomic context.
     pub(crate) const fn may_sleep(self) -> bool {
         self.contains(Self::DIRECT_RECLAIM)
+    }
+
+    /// Announces a possible sleep (`might_sleep()`) when these flags allow one.
+    ///
+    /// Every memlab allocation calls this first, so that `CONFIG_DEBUG_ATOMIC_SLEEP` reports a
+    /// sleeping allocation made in atomic context at every call, not only on the rare call that
+    /// actually sleeps. Flags without `__GFP_DIRECT_RECLAIM` (`GFP_ATOMIC`, `GFP_NOWAIT`) are the
+    /// caller's explicit choice to allocate without sleeping.
+    #[track_caller]
+    pub(crate) fn might_sleep_if_blocking(self) {
+        if self.may_sleep() {
+            kernel::task::might_sleep();
+        }
     }
 
     /// Parses `|`-separated flag names, e.g. `GFP_KERNEL|__GFP_ZERO`.

@@ -26,18 +26,7 @@ use kernel::{
     prelude::*, //
 };
 
-use crate::{gfp::Gfp, shim::generated};
-
-mod sealed {
-    pub(crate) trait Sealed {}
-    impl Sealed for u8 {}
-    impl Sealed for core::mem::MaybeUninit<u8> {}
-}
-
-/// What a [`KmallocBuf`] holds: initialised bytes (`u8`) or not yet (`MaybeUninit<u8>`).
-pub(crate) trait Byte: sealed::Sealed + Sized {}
-impl Byte for u8 {}
-impl Byte for MaybeUninit<u8> {}
+use crate::{byte::Byte, gfp::Gfp, shim::generated};
 
 /// A byte buffer allocated by kmalloc, freed with `kfree` on drop.
 ///
@@ -70,6 +59,16 @@ fn check_len(len: usize) -> Result {
     if len == 0 || len > MAX_SIZE {
         return Err(EINVAL);
     }
+    Ok(())
+}
+
+/// Zone flags the slab allocator cannot honour (the kernel's `GFP_SLAB_BUG_MASK`): there are no
+/// DMA32 or HIGHMEM kmalloc caches, and kmalloc answers them with a warning and strips them.
+fn check_gfp(gfp: Gfp) -> Result {
+    if gfp.intersects(Gfp::DMA32 | Gfp::HIGHMEM) {
+        return Err(EINVAL);
+    }
+    gfp.might_sleep_if_blocking();
     Ok(())
 }
 
@@ -139,9 +138,11 @@ impl KmallocBuf<MaybeUninit<u8>> {
     ///
     /// # Errors
     ///
-    /// `EINVAL` for `len == 0` or `len > KMALLOC_MAX_SIZE`; `ENOMEM` when kmalloc fails.
+    /// `EINVAL` for `len == 0`, `len > KMALLOC_MAX_SIZE`, or `GFP_DMA32`/`__GFP_HIGHMEM` in `gfp`;
+    /// `ENOMEM` when kmalloc fails.
     pub(crate) fn new_uninit(len: usize, gfp: Gfp) -> Result<Self> {
         check_len(len)?;
+        check_gfp(gfp)?;
         // SAFETY: Any size and any `Gfp` are valid arguments; `gfp` decides whether it sleeps.
         let ptr = unsafe { generated::memlab_kmalloc(len, gfp.as_raw()) };
         // SAFETY: `ptr` is kmalloc's fresh answer for `len` bytes, `len` was checked above.
@@ -155,6 +156,7 @@ impl KmallocBuf<MaybeUninit<u8>> {
     /// `EOVERFLOW` when `n * size` overflows; otherwise as [`Self::new_uninit`].
     pub(crate) fn array_uninit(n: usize, size: usize, gfp: Gfp) -> Result<Self> {
         let len = array_len(n, size)?;
+        check_gfp(gfp)?;
         // SAFETY: As in `new_uninit`; `n * size` does not overflow.
         let ptr = unsafe { generated::memlab_kmalloc_array(n, size, gfp.as_raw()) };
         // SAFETY: `ptr` is the fresh answer for `n * size == len` bytes, checked above.
@@ -182,6 +184,7 @@ impl KmallocBuf {
     /// As [`KmallocBuf::new_uninit`].
     pub(crate) fn zeroed(len: usize, gfp: Gfp) -> Result<Self> {
         check_len(len)?;
+        check_gfp(gfp)?;
         // SAFETY: As in `new_uninit`.
         let ptr = unsafe { generated::memlab_kzalloc(len, gfp.as_raw()) };
         // SAFETY: `ptr` is kzalloc's fresh answer for `len` zeroed bytes, `len` checked above.
@@ -195,6 +198,7 @@ impl KmallocBuf {
     /// As [`KmallocBuf::array_uninit`].
     pub(crate) fn zeroed_array(n: usize, size: usize, gfp: Gfp) -> Result<Self> {
         let len = array_len(n, size)?;
+        check_gfp(gfp)?;
         // SAFETY: As in `new_uninit`; `n * size` does not overflow.
         let ptr = unsafe { generated::memlab_kcalloc(n, size, gfp.as_raw()) };
         // SAFETY: `ptr` is kcalloc's fresh answer for `len` zeroed bytes, checked above.
@@ -210,6 +214,7 @@ impl KmallocBuf {
     /// allocation alone when it fails).
     pub(crate) fn resize(&mut self, new_len: usize, gfp: Gfp) -> Result {
         check_len(new_len)?;
+        check_gfp(gfp)?;
         let old = self.ptr.as_ptr().cast();
         // SAFETY: `old` is a live kmalloc allocation (type invariant); on success krealloc frees
         // or reuses it, on failure it is untouched.
@@ -244,6 +249,7 @@ impl<T: Byte> Drop for KmallocBuf<T> {
 #[kunit_tests(memlab_kmalloc)]
 mod tests {
     use super::*;
+    use crate::{fault::FailNth, testing};
     use kernel::page::PAGE_SIZE;
 
     type Uninit = KmallocBuf<MaybeUninit<u8>>;
@@ -270,6 +276,40 @@ mod tests {
             KmallocBuf::zeroed_array(0, 8, Gfp::KERNEL).err(),
             Some(EINVAL)
         );
+    }
+
+    #[test]
+    fn the_kernel_agrees_one_byte_over_the_limit_fails() {
+        // memlab refuses `MAX_SIZE + 1` itself (above); this asks the kernel directly, with
+        // `__GFP_NOWARN`, to prove the limit is the kernel's and that it fails cleanly there.
+        let gfp = Gfp::KERNEL | Gfp::NOWARN;
+        // SAFETY: Any size and flags are valid arguments to kmalloc.
+        let ptr = unsafe { generated::memlab_kmalloc(MAX_SIZE + 1, gfp.as_raw()) };
+        assert!(ptr.is_null());
+    }
+
+    #[test]
+    fn injected_failures_are_enomem() -> Result {
+        let Some(fail) = FailNth::arm(1) else {
+            testing::skip(c"no fault injection in this kernel");
+            return Ok(());
+        };
+        let result = Uninit::new_uninit(100, Gfp::KERNEL | Gfp::NOWARN);
+        if !fail.injected() {
+            testing::skip(c"failslab is not configured (see tests/guest/suite)");
+            return Ok(());
+        }
+        assert_eq!(result.err(), Some(ENOMEM));
+
+        // A failed krealloc leaves the buffer as it was.
+        let mut buf = Uninit::new_uninit(16, Gfp::KERNEL)?.fill(7);
+        let fail = FailNth::arm(1).ok_or(EINVAL)?;
+        let result = buf.resize(200, Gfp::KERNEL | Gfp::NOWARN);
+        assert!(fail.injected());
+        assert_eq!(result.err(), Some(ENOMEM));
+        assert_eq!(buf.len(), 16);
+        assert!(buf.as_slice().iter().all(|&b| b == 7));
+        Ok(())
     }
 
     #[test]
@@ -326,6 +366,18 @@ mod tests {
         let buf = Uninit::new_uninit(512, Gfp::KERNEL | Gfp::DMA)?;
         assert!(buf.phys_addr(511)? < crate::shim::facts().dma_zone_end);
         Ok(())
+    }
+
+    #[test]
+    fn zone_flags_slab_cannot_serve_are_refused() {
+        assert_eq!(
+            Uninit::new_uninit(64, Gfp::KERNEL | Gfp::DMA32).err(),
+            Some(EINVAL)
+        );
+        assert_eq!(
+            KmallocBuf::zeroed(64, Gfp::KERNEL | Gfp::HIGHMEM).err(),
+            Some(EINVAL)
+        );
     }
 
     #[test]

@@ -32,13 +32,20 @@ use kernel::{
     prelude::*, //
 };
 
+mod byte;
 mod debugfs;
+mod fault;
 mod flags;
 mod gfp;
 mod kmalloc;
+mod kmap;
+mod pages;
 mod report;
 mod shim;
+mod testing;
 mod units;
+mod vmalloc;
+mod vmap;
 
 use gfp::Gfp;
 use units::Bytes;

@@ -73,7 +73,7 @@ pub(crate) fn facts() -> Facts {
 ///
 /// `ptr` must point to a NUL-terminated string that lives, unchanged, for the rest of the
 /// kernel's uptime (for example `init_utsname()->release` or a zone's name).
-unsafe fn static_str(ptr: *const kernel::ffi::c_char) -> &'static str {
+pub(crate) unsafe fn static_str(ptr: *const kernel::ffi::c_char) -> &'static str {
     // SAFETY: The caller guarantees a NUL-terminated string with static storage.
     let cstr = unsafe { CStr::from_char_ptr(ptr) };
     cstr.to_str().unwrap_or("(not UTF-8)")

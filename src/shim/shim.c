@@ -5,8 +5,11 @@
  */
 #include <linux/mmzone.h>
 #include <linux/nodemask.h>
+#include <linux/sched.h>
 #include <linux/utsname.h>
 #include <asm/dma.h>
+#include <kunit/test.h>
+#include <kunit/test-bug.h>
 
 #include "shim.h"
 
@@ -76,4 +79,128 @@ void *memlab_kcalloc(size_t n, size_t size, gfp_t flags)
 void *memlab_krealloc(const void *p, size_t new_size, gfp_t flags)
 {
 	return krealloc(p, new_size, flags);
+}
+
+void *memlab_vmalloc(unsigned long size)
+{
+	return vmalloc(size);
+}
+
+void *memlab_vzalloc(unsigned long size)
+{
+	return vzalloc(size);
+}
+
+void *memlab_vmalloc_32(unsigned long size)
+{
+	return vmalloc_32(size);
+}
+
+void *memlab_vmalloc_flags(unsigned long size, gfp_t flags)
+{
+	return __vmalloc(size, flags);
+}
+
+void *memlab_kvmalloc(size_t size, gfp_t flags)
+{
+	return kvmalloc(size, flags);
+}
+
+void memlab_vfree(const void *addr)
+{
+	vfree(addr);
+}
+
+void *memlab_vmap(struct page **pages, unsigned int count)
+{
+	return vmap(pages, count, VM_MAP, PAGE_KERNEL);
+}
+
+void memlab_vunmap(const void *addr)
+{
+	vunmap(addr);
+}
+
+struct page *memlab_alloc_pages(gfp_t flags, unsigned int order)
+{
+	return alloc_pages(flags, order);
+}
+
+void *memlab_page_address(const struct page *page)
+{
+	return page_address(page);
+}
+
+unsigned long memlab_page_to_pfn(const struct page *page)
+{
+	return page_to_pfn(page);
+}
+
+struct page *memlab_page_nth(struct page *page, unsigned long n)
+{
+	return pfn_to_page(page_to_pfn(page) + n);
+}
+
+const char *memlab_page_zone_name(const struct page *page)
+{
+	return page_zone(page)->name;
+}
+
+struct page *memlab_virt_to_page(const void *addr)
+{
+	return virt_to_page(addr);
+}
+
+void *memlab_kmap(struct page *page)
+{
+	return kmap(page);
+}
+
+void memlab_kunmap(struct page *page)
+{
+	kunmap(page);
+}
+
+void *memlab_kmap_local_page(struct page *page)
+{
+	return kmap_local_page(page);
+}
+
+void memlab_kunmap_local(const void *addr)
+{
+	kunmap_local(addr);
+}
+
+bool memlab_fail_nth_arm(unsigned int n)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	if (!in_task())
+		return false;
+	WRITE_ONCE(current->fail_nth, n);
+	return true;
+#else
+	return false;
+#endif
+}
+
+unsigned int memlab_fail_nth_disarm(void)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	unsigned int left = READ_ONCE(current->fail_nth);
+
+	WRITE_ONCE(current->fail_nth, 0);
+	return left;
+#else
+	return 0;
+#endif
+}
+
+void memlab_kunit_skip(const char *reason)
+{
+#if IS_ENABLED(CONFIG_KUNIT)
+	struct kunit *test = kunit_get_current_test();
+
+	if (test)
+		kunit_mark_skipped(test, "%s", reason);
+#endif
 }

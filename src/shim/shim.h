@@ -12,10 +12,13 @@
 #ifndef MEMLAB_SHIM_H
 #define MEMLAB_SHIM_H
 
+#include <linux/highmem.h>
 #include <linux/io.h>
+#include <linux/mempool.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/types.h>
+#include <linux/vmalloc.h>
 
 /**
  * struct memlab_facts - compile-time facts of the running kernel's memory layout.
@@ -75,5 +78,53 @@ void *memlab_kzalloc(size_t size, gfp_t flags);
 void *memlab_kmalloc_array(size_t n, size_t size, gfp_t flags);
 void *memlab_kcalloc(size_t n, size_t size, gfp_t flags);
 void *memlab_krealloc(const void *p, size_t new_size, gfp_t flags);
+
+/*
+ * The vmalloc family: linux/vmalloc.h is not reached by the kernel crate's bindings, and the
+ * allocators are macros (alloc_hooks). vmalloc, vzalloc and vmalloc_32 use GFP_KERNEL
+ * (vmalloc_32 adds GFP_DMA32); __vmalloc takes the caller's flags.
+ */
+void *memlab_vmalloc(unsigned long size);
+void *memlab_vzalloc(unsigned long size);
+void *memlab_vmalloc_32(unsigned long size);
+void *memlab_vmalloc_flags(unsigned long size, gfp_t flags);
+void *memlab_kvmalloc(size_t size, gfp_t flags);
+void memlab_vfree(const void *addr);
+
+/* vmap(pages, count, VM_MAP, PAGE_KERNEL): PAGE_KERNEL is a run-time value on x86. */
+void *memlab_vmap(struct page **pages, unsigned int count);
+void memlab_vunmap(const void *addr);
+
+/* The page allocator's macros and the page <-> address <-> frame conversions. */
+struct page *memlab_alloc_pages(gfp_t flags, unsigned int order);
+void *memlab_page_address(const struct page *page);
+unsigned long memlab_page_to_pfn(const struct page *page);
+/* The @n-th page of a block that starts at @page (pfn_to_page(page_to_pfn(page) + n)). */
+struct page *memlab_page_nth(struct page *page, unsigned long n);
+/* The name of the zone @page belongs to, static storage. */
+const char *memlab_page_zone_name(const struct page *page);
+/* The struct page of a direct-map address (virt_to_page). */
+struct page *memlab_virt_to_page(const void *addr);
+
+/* kmap/kunmap and kmap_local_page/kunmap_local are static inline functions and macros. */
+void *memlab_kmap(struct page *page);
+void memlab_kunmap(struct page *page);
+void *memlab_kmap_local_page(struct page *page);
+void memlab_kunmap_local(const void *addr);
+
+/*
+ * The kernel's fault injection, per task (what /proc/self/fail-nth does): the @n-th
+ * failslab/fail_page_alloc decision point the current task reaches fails. Returns false when
+ * the kernel has no CONFIG_FAULT_INJECTION or the caller is not in task context.
+ */
+bool memlab_fail_nth_arm(unsigned int n);
+/* Disarms; returns how many decision points were still to go (0: the fault was injected). */
+unsigned int memlab_fail_nth_disarm(void);
+
+/*
+ * Marks the running KUnit case as skipped with @reason (kunit_mark_skipped is a macro); the
+ * case must then return. Does nothing outside a KUnit case.
+ */
+void memlab_kunit_skip(const char *reason);
 
 #endif /* MEMLAB_SHIM_H */

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Real allocation failures on demand, from the kernel's own fault injection.
+//!
+//! [`FailNth`] arms the current task's `fail_nth` counter, the knob `/proc/self/fail-nth` sets:
+//! the n-th failslab / fail_page_alloc decision point the task reaches then fails, exactly as
+//! if memory had run out there. memlab's tests use it to prove that every family turns an
+//! allocator failure into `ENOMEM` and leaks nothing (the VM suite's kmemleak scans check).
+//!
+//! The test VM configures the two fault attributes before it loads memlab (see
+//! `tests/guest/suite`): `ignore-gfp-wait=N`, so that sleeping allocations can fail too, and
+//! fail_page_alloc's `min-order=0`, so that single pages can. Without that configuration, or in
+//! a kernel without `CONFIG_FAULT_INJECTION`, nothing is injected and [`FailNth::injected`]
+//! says so.
+
+use core::marker::PhantomData;
+
+use crate::shim::generated;
+
+/// An armed `fail_nth` of the current task; dropping it disarms.
+///
+/// Not `Send`: the counter belongs to the task that armed it.
+///
+/// # Invariants
+///
+/// The current task's `fail_nth` was armed by this value and is disarmed only by its `Drop`.
+pub(crate) struct FailNth {
+    _task_local: PhantomData<*mut ()>,
+}
+
+impl FailNth {
+    /// Makes the `n`-th (1-based) fault-injection decision point of the current task fail.
+    ///
+    /// Returns `None` when the kernel cannot inject faults here (no `CONFIG_FAULT_INJECTION`, or
+    /// not in task context).
+    pub(crate) fn arm(n: u32) -> Option<Self> {
+        // SAFETY: Writing the current task's own `fail_nth` has no preconditions.
+        // INVARIANT: Armed here; disarmed in `Drop`.
+        unsafe { generated::memlab_fail_nth_arm(n) }.then_some(Self {
+            _task_local: PhantomData,
+        })
+    }
+
+    /// Disarms, and says whether the failure was injected (the counter ran down to zero).
+    pub(crate) fn injected(self) -> bool {
+        let this = core::mem::ManuallyDrop::new(self);
+        this.disarm() == 0
+    }
+
+    fn disarm(&self) -> u32 {
+        // SAFETY: Reading and clearing the current task's own `fail_nth` has no preconditions;
+        // `FailNth` is not `Send`, so this is the task that armed it.
+        unsafe { generated::memlab_fail_nth_disarm() }
+    }
+}
+
+impl Drop for FailNth {
+    fn drop(&mut self) {
+        self.disarm();
+    }
+}

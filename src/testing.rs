@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Helpers for memlab's in-module KUnit suites.
+//!
+//! The `kernel` crate's KUnit support (`#[kunit_tests]`, `assert!`) has no way to skip a case;
+//! [`skip`] marks the current case skipped, with a reason, through the C macro.
+
+use kernel::prelude::*;
+
+use crate::shim::{
+    self,
+    generated, //
+};
+
+/// Marks the running KUnit case as skipped because of `reason`; the case should return `Ok`
+/// right after. Outside a KUnit case it does nothing.
+pub(crate) fn skip(reason: &CStr) {
+    // SAFETY: `reason` is a NUL-terminated string that outlives the call, which copies it.
+    unsafe { generated::memlab_kunit_skip(reason.as_char_ptr()) };
+}
+
+/// Whether the machine has RAM above 4 GiB: without it, "this memory is below 4 GiB" (GFP_DMA32,
+/// vmalloc_32) holds for every allocation and proves nothing.
+pub(crate) fn ram_above_4g() -> bool {
+    const FIRST_PFN_ABOVE_4G: u64 = 1 << (32 - kernel::bindings::PAGE_SHIFT);
+    shim::zones().any(|zone| zone.end_pfn > FIRST_PFN_ABOVE_4G && zone.present_pages > 0)
+}

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `vmap`/`vunmap`: one virtually contiguous mapping over pages that need not be contiguous.
+//!
+//! [`Vmap`] takes ownership of the page blocks it maps, so the mapping cannot outlive them: the
+//! pages are unmapped (`vunmap`) before they can be freed, either when the `Vmap` is dropped
+//! (then they are freed too) or by [`Vmap::into_pages`], which unmaps and hands the still-owned,
+//! still-valid pages back. While mapped, the bytes are written through the mapping
+//! (`&mut self`) and the pages can be read through their own direct-map addresses (`&self`):
+//! Rust's borrow rules keep the two views from racing.
+//!
+//! `vmap` takes `PAGE_KERNEL`, a run-time value on x86, so the call is made from the C shim.
+//! It may sleep. The `kernel` crate has no peer.
+
+use core::ptr::NonNull;
+
+use kernel::{
+    bindings,
+    page::PAGE_SIZE,
+    prelude::*, //
+};
+
+use crate::{
+    pages::Pages,
+    shim::generated, //
+};
+
+/// A mapping of every page of `blocks`, in order, at one virtual address.
+///
+/// # Invariants
+///
+/// - `addr` is what `vmap` returned for the `count` pages of `blocks` (in order), and has not been
+///   unmapped; `count >= 1` is the total number of pages in `blocks`.
+/// - `blocks` is owned by `self` and its pages are not freed while mapped.
+pub(crate) struct Vmap {
+    addr: NonNull<u8>,
+    count: usize,
+    blocks: KVec<Pages>,
+}
+
+// SAFETY: `Vmap` owns its pages and mapping exclusively; vunmap may run on any thread in process
+// context.
+unsafe impl Send for Vmap {}
+
+// SAFETY: Shared access only reads.
+unsafe impl Sync for Vmap {}
+
+impl Vmap {
+    /// Maps every page of `blocks`, in order, into one virtual range. May sleep.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` if `blocks` is empty; `ENOMEM` if the page list or the mapping cannot be
+    /// allocated (the pages are then freed with `blocks`).
+    pub(crate) fn new(blocks: KVec<Pages>) -> Result<Self> {
+        kernel::task::might_sleep();
+        let count: usize = blocks.iter().map(Pages::count).sum();
+        if count == 0 {
+            return Err(EINVAL);
+        }
+        let mut list = KVec::<*mut bindings::page>::with_capacity(count, GFP_KERNEL)?;
+        for block in &blocks {
+            for index in 0..block.count() {
+                let page = block.page(index).ok_or(EINVAL)?;
+                list.push(page.as_ptr(), GFP_KERNEL)?;
+            }
+        }
+        let count_u32 = u32::try_from(count).map_err(|_| EINVAL)?;
+        // SAFETY: `list` holds `count` valid pages, owned by `blocks`; vmap does not keep the
+        // list (no VM_MAP_PUT_PAGES); we are in a context that may sleep.
+        let addr = unsafe { generated::memlab_vmap(list.as_mut_ptr(), count_u32) };
+        let addr = NonNull::new(addr.cast::<u8>()).ok_or(ENOMEM)?;
+        // INVARIANT: `vmap` mapped the `count` pages of `blocks` at `addr`; `blocks` moves in.
+        Ok(Self {
+            addr,
+            count,
+            blocks,
+        })
+    }
+
+    /// The size of the mapping in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.count * PAGE_SIZE
+    }
+
+    /// The mapping's virtual address.
+    pub(crate) fn addr(&self) -> usize {
+        // CAST: pointer to address.
+        self.addr.as_ptr() as usize
+    }
+
+    /// The mapped pages, each readable through its own direct-map address.
+    pub(crate) fn blocks(&self) -> &[Pages] {
+        &self.blocks
+    }
+
+    /// The bytes, through the mapping.
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        // SAFETY: `addr` maps `len()` initialised bytes (the pages are `Pages<u8>`) for as long
+        // as `self` lives (type invariants).
+        unsafe { core::slice::from_raw_parts(self.addr.as_ptr(), self.len()) }
+    }
+
+    /// The bytes through the mapping, writable.
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [u8] {
+        // SAFETY: As in `as_slice`; `&mut self` excludes every other view of these pages.
+        unsafe { core::slice::from_raw_parts_mut(self.addr.as_ptr(), self.len()) }
+    }
+
+    /// Unmaps and gives the pages back, still owned and valid.
+    pub(crate) fn into_pages(self) -> KVec<Pages> {
+        let mut this = core::mem::ManuallyDrop::new(self);
+        this.unmap();
+        // SAFETY: `this` is never used or dropped again, so `blocks` is moved out exactly once.
+        unsafe { core::ptr::read(&this.blocks) }
+    }
+
+    fn unmap(&mut self) {
+        // SAFETY: `addr` is a live `vmap` mapping (type invariant); callers unmap it once, right
+        // before the value is gone.
+        unsafe { generated::memlab_vunmap(self.addr.as_ptr().cast()) };
+    }
+}
+
+impl Drop for Vmap {
+    fn drop(&mut self) {
+        // The mapping goes first; the pages are freed afterwards, when `blocks` is dropped.
+        self.unmap();
+    }
+}
+
+#[kunit_tests(memlab_vmap)]
+mod tests {
+    use super::*;
+    use crate::{fault::FailNth, gfp::Gfp, testing};
+
+    fn scattered_blocks() -> Result<KVec<Pages>> {
+        let mut blocks = KVec::new();
+        // Interleave with pages kept apart, so the mapped pages are unlikely to be adjacent.
+        let mut spacers = KVec::new();
+        for order in [0, 1, 0] {
+            blocks.push(Pages::zeroed(order, Gfp::KERNEL)?, GFP_KERNEL)?;
+            spacers.push(Pages::zeroed(0, Gfp::KERNEL)?, GFP_KERNEL)?;
+        }
+        Ok(blocks)
+    }
+
+    #[test]
+    fn writes_through_the_mapping_reach_the_pages() -> Result {
+        let mut map = Vmap::new(scattered_blocks()?)?;
+        assert_eq!(map.len(), 4 * PAGE_SIZE);
+        // SAFETY: `is_vmalloc_addr` only compares an address with the vmalloc area's bounds.
+        assert!(unsafe { bindings::is_vmalloc_addr(map.addr() as *const _) });
+        for page in 0..4 {
+            // CAST: `page < 4`.
+            map.as_mut_slice()[page * PAGE_SIZE + 10] = 0xa0 + page as u8;
+        }
+        // Byte 10 of every page, read through each page's direct-map address.
+        let check = |blocks: &[Pages]| {
+            blocks
+                .iter()
+                .flat_map(|block| block.as_slice().chunks(PAGE_SIZE).map(|page| page[10]))
+                .eq([0xa0, 0xa1, 0xa2, 0xa3])
+        };
+        assert!(check(map.blocks()));
+        let blocks = map.into_pages();
+        assert!(check(&blocks));
+        Ok(())
+    }
+
+    #[test]
+    fn writes_to_the_pages_show_through_the_mapping() -> Result {
+        let mut blocks = scattered_blocks()?;
+        for (i, block) in blocks.iter_mut().enumerate() {
+            let last = block.len() - 1;
+            // CAST: `i < 3`.
+            block.as_mut_slice()[last] = 0x10 + i as u8;
+        }
+        let map = Vmap::new(blocks)?;
+        let bytes = map.as_slice();
+        assert_eq!(bytes[PAGE_SIZE - 1], 0x10);
+        assert_eq!(bytes[3 * PAGE_SIZE - 1], 0x11);
+        assert_eq!(bytes[4 * PAGE_SIZE - 1], 0x12);
+        Ok(())
+    }
+
+    #[test]
+    fn nothing_to_map_is_an_error() {
+        assert_eq!(Vmap::new(KVec::new()).err(), Some(EINVAL));
+    }
+
+    #[test]
+    fn injected_failures_are_enomem() -> Result {
+        // Fail each decision point of one vmap in turn; each failure must be ENOMEM, and the
+        // pages (freed with the blocks) and mapping bookkeeping must not leak.
+        let mut errors = 0;
+        for n in 1..=64 {
+            let blocks = scattered_blocks()?;
+            let Some(fail) = FailNth::arm(n) else {
+                testing::skip(c"no fault injection in this kernel");
+                return Ok(());
+            };
+            let result = Vmap::new(blocks);
+            if !fail.injected() {
+                break;
+            }
+            if let Err(error) = result {
+                assert_eq!(error, ENOMEM);
+                errors += 1;
+            }
+        }
+        if errors == 0 {
+            testing::skip(c"failslab is not configured (see tests/guest/suite)");
+        }
+        Ok(())
+    }
+}
