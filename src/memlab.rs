@@ -39,6 +39,8 @@ mod flags;
 mod gfp;
 mod kmalloc;
 mod kmap;
+mod kmem_cache;
+mod mempool;
 mod pages;
 mod report;
 mod shim;
@@ -76,6 +78,7 @@ struct Memlab {
 
 impl kernel::Module for Memlab {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        kmem_cache::init_names();
         let facts = shim::facts();
         pr_info!(
             "memlab {} on Linux {}, PAGE_SIZE {}\n",

@@ -195,6 +195,31 @@ unsigned int memlab_fail_nth_disarm(void)
 #endif
 }
 
+struct mempool *memlab_mempool_create_kmalloc(int min_nr, size_t size)
+{
+	return mempool_create_kmalloc_pool(min_nr, size);
+}
+
+struct mempool *memlab_mempool_create_slab(int min_nr, struct kmem_cache *cache)
+{
+	return mempool_create_slab_pool(min_nr, cache);
+}
+
+struct mempool *memlab_mempool_create_page(int min_nr, int order)
+{
+	return mempool_create_page_pool(min_nr, order);
+}
+
+void *memlab_mempool_alloc(struct mempool *pool, gfp_t flags)
+{
+	return mempool_alloc(pool, flags);
+}
+
+int memlab_mempool_reserve(struct mempool *pool)
+{
+	return READ_ONCE(pool->curr_nr);
+}
+
 void memlab_kunit_skip(const char *reason)
 {
 #if IS_ENABLED(CONFIG_KUNIT)

@@ -122,6 +122,17 @@ bool memlab_fail_nth_arm(unsigned int n);
 unsigned int memlab_fail_nth_disarm(void);
 
 /*
+ * mempool: the stock pool constructors are inline functions and macros around
+ * mempool_create_node (GFP_KERNEL, any node), and mempool_alloc is a macro (alloc_hooks).
+ */
+struct mempool *memlab_mempool_create_kmalloc(int min_nr, size_t size);
+struct mempool *memlab_mempool_create_slab(int min_nr, struct kmem_cache *cache);
+struct mempool *memlab_mempool_create_page(int min_nr, int order);
+void *memlab_mempool_alloc(struct mempool *pool, gfp_t flags);
+/* How many elements the pool's reserve holds now (pool->curr_nr, read once). */
+int memlab_mempool_reserve(struct mempool *pool);
+
+/*
  * Marks the running KUnit case as skipped with @reason (kunit_mark_skipped is a macro); the
  * case must then return. Does nothing outside a KUnit case.
  */
