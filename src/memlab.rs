@@ -28,15 +28,20 @@
 //! ```
 
 use kernel::{
+    driver,
     page::Page,
+    pci,
     prelude::*, //
 };
 
 mod byte;
 mod debugfs;
+mod dma;
+mod edu;
 mod fault;
 mod flags;
 mod gfp;
+mod ioremap;
 mod kmalloc;
 mod kmap;
 mod kmem_cache;
@@ -72,13 +77,18 @@ impl kernel::fmt::Display for Bytes {
 }
 
 /// The loaded module: owns everything it created, and removes it on unload.
+///
+/// Fields drop in order: the edu driver is unregistered (unbinding the device) before the
+/// debugfs files go.
 struct Memlab {
+    _edu_driver: Pin<KBox<driver::Registration<pci::Adapter<edu::EduDriver>>>>,
     _debugfs: debugfs::Interface,
 }
 
 impl kernel::Module for Memlab {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
+    fn init(module: &'static ThisModule) -> Result<Self> {
         kmem_cache::init_names();
+        edu::init();
         let facts = shim::facts();
         pr_info!(
             "memlab {} on Linux {}, PAGE_SIZE {}\n",
@@ -88,8 +98,14 @@ impl kernel::Module for Memlab {
         );
         prove_ffi_paths(facts.page_size)?;
         let debugfs = debugfs::Interface::new(facts)?;
+        // Binds QEMU's edu device, if there is one (the ioremap and DMA families need it).
+        let edu_driver =
+            KBox::pin_init(driver::Registration::new(c"memlab_edu", module), GFP_KERNEL)?;
         pr_info!("ready: /sys/kernel/debug/memlab/\n");
-        Ok(Self { _debugfs: debugfs })
+        Ok(Self {
+            _edu_driver: edu_driver,
+            _debugfs: debugfs,
+        })
     }
 }
 

@@ -3,6 +3,7 @@
  * memlab's C shim; see shim.h for why it exists. Every function here is a direct call of the
  * kernel API it is named after, with no policy of its own: the safe Rust layer above decides.
  */
+#include <linux/ioport.h>
 #include <linux/mmzone.h>
 #include <linux/nodemask.h>
 #include <linux/sched.h>
@@ -218,6 +219,22 @@ void *memlab_mempool_alloc(struct mempool *pool, gfp_t flags)
 int memlab_mempool_reserve(struct mempool *pool)
 {
 	return READ_ONCE(pool->curr_nr);
+}
+
+bool memlab_region_has_ram(phys_addr_t start, size_t size)
+{
+	return region_intersects(start, size, IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE) !=
+	       REGION_DISJOINT;
+}
+
+bool memlab_request_mem_region(phys_addr_t start, size_t size, const char *name)
+{
+	return request_mem_region(start, size, name) != NULL;
+}
+
+void memlab_release_mem_region(phys_addr_t start, size_t size)
+{
+	release_mem_region(start, size);
 }
 
 void memlab_kunit_skip(const char *reason)

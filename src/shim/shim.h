@@ -133,6 +133,14 @@ void *memlab_mempool_alloc(struct mempool *pool, gfp_t flags);
 int memlab_mempool_reserve(struct mempool *pool);
 
 /*
+ * MMIO regions: whether [@start, @start + @size) touches System RAM (region_intersects), and
+ * request_mem_region/release_mem_region, which are macros over the iomem_resource tree.
+ */
+bool memlab_region_has_ram(phys_addr_t start, size_t size);
+bool memlab_request_mem_region(phys_addr_t start, size_t size, const char *name);
+void memlab_release_mem_region(phys_addr_t start, size_t size);
+
+/*
  * Marks the running KUnit case as skipped with @reason (kunit_mark_skipped is a macro); the
  * case must then return. Does nothing outside a KUnit case.
  */

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Coherent DMA memory: `dma_alloc_coherent` / `dma_free_coherent` (`dma_alloc_attrs` /
+//! `dma_free_attrs`, see [`include/linux/dma-mapping.h`](srctree/include/linux/dma-mapping.h)).
+//!
+//! A [`DmaCoherent`] is a buffer both the CPU and a device can reach: it has a kernel address and
+//! a bus address (`dma_addr_t`) for the device, and it is zeroed at allocation. It borrows the
+//! device it was allocated for ([`DmaDevice`]), so it is freed before that device can be unbound
+//! (dma_free_coherent needs a live, bound device). Reading or writing the bytes needs `&mut`
+//! access, and a device transfer (see [`crate::edu`]) takes the buffer by `&mut` until the device
+//! is done, so the CPU and the device never touch the bytes at the same time.
+//!
+//! The `kernel` crate's peer is `dma::Coherent<T>`, tied to a `Device<Bound>` in the same way.
+
+use core::{
+    marker::PhantomData,
+    ptr::NonNull, //
+};
+
+use kernel::{
+    bindings,
+    prelude::*, //
+};
+
+use crate::gfp::Gfp;
+
+/// A device that can do DMA, bound to a driver, with its DMA masks set.
+///
+/// # Safety
+///
+/// For as long as `&self` lives, [`DmaDevice::as_raw_device`] returns a valid `struct device`
+/// bound to its driver, whose DMA mask and coherent mask are set.
+pub(crate) unsafe trait DmaDevice {
+    /// The `struct device`.
+    fn as_raw_device(&self) -> *mut bindings::device;
+}
+
+/// A coherent DMA buffer, freed on drop.
+///
+/// # Invariants
+///
+/// - `cpu` and `handle` are what `dma_alloc_attrs(dev, len, ..., 0)` returned, not yet freed,
+///   owned by `self`; `len >= 1`; all `len` bytes are initialised (the allocator zeroes).
+/// - `dev` is the device of a [`DmaDevice`] borrowed for `'d`, so it stays bound meanwhile.
+pub(crate) struct DmaCoherent<'d> {
+    dev: *mut bindings::device,
+    cpu: NonNull<u8>,
+    handle: bindings::dma_addr_t,
+    len: usize,
+    _device: PhantomData<&'d ()>,
+}
+
+// SAFETY: The buffer is owned exclusively; `dma_free_attrs` may run on any thread in process
+// context; the device pointer is only passed back to the DMA API.
+unsafe impl Send for DmaCoherent<'_> {}
+
+// SAFETY: Shared access gives no access to the bytes (only `len`, `dma_handle`).
+unsafe impl Sync for DmaCoherent<'_> {}
+
+impl<'d> DmaCoherent<'d> {
+    /// `dma_alloc_coherent(dev, len, &handle, gfp)`: `len` zeroed bytes the device can reach.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for `len == 0` or zone flags in `gfp` (the DMA API picks the zone from the
+    /// device's mask, and strips them with a warning); `ENOMEM` when the allocation fails.
+    pub(crate) fn new(device: &'d impl DmaDevice, len: usize, gfp: Gfp) -> Result<Self> {
+        if len == 0 || gfp.intersects(Gfp::DMA | Gfp::DMA32 | Gfp::HIGHMEM) {
+            return Err(EINVAL);
+        }
+        gfp.might_sleep_if_blocking();
+        let dev = device.as_raw_device();
+        let mut handle: bindings::dma_addr_t = 0;
+        // SAFETY: `dev` is a bound device with its masks set, for `'d` (`DmaDevice`); `handle` is
+        // writable; `gfp` has no zone flags; `gfp` decides whether this may sleep.
+        let cpu = unsafe { bindings::dma_alloc_attrs(dev, len, &mut handle, gfp.as_raw(), 0) };
+        let cpu = NonNull::new(cpu.cast::<u8>()).ok_or(ENOMEM)?;
+        // INVARIANT: A fresh, zeroed coherent buffer of `len` bytes for `dev`, borrowed for `'d`.
+        Ok(Self {
+            dev,
+            cpu,
+            handle,
+            len,
+            _device: PhantomData,
+        })
+    }
+
+    /// The size in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The bus address the device uses for the first byte.
+    pub(crate) fn dma_handle(&self) -> u64 {
+        self.handle
+    }
+
+    /// Whether this buffer was allocated for `device` (its bus address means nothing to others).
+    pub(crate) fn is_for(&self, device: &impl DmaDevice) -> bool {
+        self.dev == device.as_raw_device()
+    }
+
+    /// The bytes, as the CPU sees them.
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [u8] {
+        // SAFETY: `cpu` is valid for `len` initialised bytes owned by `self` (type invariant);
+        // `&mut self` excludes every other CPU access and every device transfer (which needs
+        // `&mut self` too).
+        unsafe { core::slice::from_raw_parts_mut(self.cpu.as_ptr(), self.len) }
+    }
+}
+
+impl Drop for DmaCoherent<'_> {
+    fn drop(&mut self) {
+        // SAFETY: `cpu`/`handle` came from `dma_alloc_attrs` for `dev` with `len` bytes and are
+        // owned by `self`; `dev` is still bound (borrowed for `'d`); no transfer is running (it
+        // would hold `&mut self`). Freed once, here.
+        unsafe {
+            bindings::dma_free_attrs(self.dev, self.len, self.cpu.as_ptr().cast(), self.handle, 0)
+        };
+    }
+}

@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! memlab's PCI driver for QEMU's `edu` device: the real hardware behind the ioremap and DMA
+//! families (see QEMU's `docs/specs/edu.rst`).
+//!
+//! The device (vendor 0x1234, device 0x11e8) has one 1 MiB memory BAR of 32-bit registers and a
+//! DMA engine that copies up to 4 KiB between RAM and a buffer inside the device. When memlab's
+//! driver binds it, it enables the device, sets its DMA masks to the engine's 28 address bits,
+//! maps BAR 0 with [`IoMapping`] and checks the identification register. The bound device is
+//! kept in one global slot; code reaches it only through [`with`], under the slot's mutex, so a
+//! borrow of [`Edu`] (and any [`DmaCoherent`] buffer allocated for it) ends before unbinding can
+//! take the device away. Without the device (or with it unbound), [`with`] answers `ENODEV`.
+//!
+//! The `kernel` crate's `pci::Vendor` has no constant for QEMU's vendor ID and no public way to
+//! make one, so the driver matches edu's PCI class (0x00ff00) and checks vendor and device IDs
+//! in `probe`.
+
+use core::ptr;
+
+use kernel::{
+    bindings,
+    device::Core,
+    dma::{
+        Device as _,
+        DmaMask, //
+    },
+    pci,
+    prelude::*,
+    sync::aref::ARef,
+    time::{
+        delay::fsleep,
+        Delta, //
+    },
+};
+
+use crate::{
+    dma::{
+        DmaCoherent,
+        DmaDevice, //
+    },
+    ioremap::IoMapping,
+};
+
+/// QEMU's PCI vendor ID.
+const VENDOR_QEMU: u16 = 0x1234;
+/// The edu device's PCI device ID.
+const DEVICE_EDU: u16 = 0x11e8;
+/// What the identification register reads: version 1.0, magic 0xed.
+pub(crate) const IDENTIFICATION: u32 = 0x0100_00ed;
+/// The DMA engine's address width (edu's default `dma_mask`).
+const DMA_ADDRESS_BITS: u32 = 28;
+/// The size of the device's DMA buffer.
+pub(crate) const DEVICE_BUFFER_SIZE: usize = 4096;
+
+/// Register offsets in BAR 0 and their bits.
+mod regs {
+    /// Identification, read-only.
+    pub(super) const ID: usize = 0x00;
+    /// Liveness check: reads back the bitwise NOT of what was written.
+    pub(super) const LIVENESS: usize = 0x04;
+    /// DMA source address (64-bit).
+    pub(super) const DMA_SOURCE: usize = 0x80;
+    /// DMA destination address (64-bit).
+    pub(super) const DMA_DESTINATION: usize = 0x88;
+    /// DMA transfer count in bytes (64-bit).
+    pub(super) const DMA_COUNT: usize = 0x90;
+    /// DMA command (64-bit).
+    pub(super) const DMA_COMMAND: usize = 0x98;
+    /// DMA command bit: start; the device clears it when the transfer is done.
+    pub(super) const DMA_RUN: u64 = 0x1;
+    /// DMA command bit: direction device-to-RAM (clear: RAM-to-device).
+    pub(super) const DMA_TO_RAM: u64 = 0x2;
+    /// Where the device's DMA buffer sits in the engine's address space.
+    pub(super) const DEVICE_BUFFER: u64 = 0x40000;
+}
+
+/// The bound edu device.
+///
+/// # Invariants
+///
+/// - `pdev` is bound to memlab's driver, enabled, bus master, with 28-bit DMA masks, for as long
+///   as this value exists (the driver's unbind takes it out of the slot and drops it).
+/// - `regs` maps its BAR 0.
+pub(crate) struct Edu {
+    pdev: ARef<pci::Device>,
+    regs: IoMapping,
+}
+
+/// The direction of a DMA transfer.
+#[derive(Clone, Copy)]
+enum Direction {
+    ToDevice,
+    FromDevice,
+}
+
+impl Edu {
+    fn raw_pci(&self) -> *mut bindings::pci_dev {
+        // CAST: `pci::Device` is `#[repr(transparent)]` over `Opaque<struct pci_dev>`.
+        ptr::from_ref::<pci::Device>(&self.pdev).cast_mut().cast()
+    }
+
+    /// The BAR 0 registers.
+    pub(crate) fn regs(&self) -> &IoMapping {
+        &self.regs
+    }
+
+    /// Reads the identification register (0x010000ed for edu 1.0).
+    ///
+    /// # Errors
+    ///
+    /// None in practice: the register lies inside BAR 0.
+    pub(crate) fn id(&self) -> Result<u32> {
+        self.regs.read32(regs::ID)
+    }
+
+    /// Writes `value` to the liveness register and reads it back (the device inverts it).
+    ///
+    /// # Errors
+    ///
+    /// None in practice: the register lies inside BAR 0.
+    pub(crate) fn liveness(&self, value: u32) -> Result<u32> {
+        self.regs.write32(regs::LIVENESS, value)?;
+        self.regs.read32(regs::LIVENESS)
+    }
+
+    /// Copies `len` bytes from `buf` at `offset` into the device's buffer at `device_offset`,
+    /// with the device's DMA engine, and waits until the device is done.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` if `buf` was not allocated for this device, or a range lies outside `buf` or
+    /// the device's 4 KiB buffer, or `len` is 0.
+    pub(crate) fn dma_to_device(
+        &self,
+        buf: &mut DmaCoherent<'_>,
+        offset: usize,
+        device_offset: usize,
+        len: usize,
+    ) -> Result {
+        self.transfer(Direction::ToDevice, buf, offset, device_offset, len)
+    }
+
+    /// Copies `len` bytes from the device's buffer at `device_offset` into `buf` at `offset`,
+    /// with the device's DMA engine, and waits until the device is done.
+    ///
+    /// # Errors
+    ///
+    /// As [`Edu::dma_to_device`].
+    pub(crate) fn dma_from_device(
+        &self,
+        buf: &mut DmaCoherent<'_>,
+        offset: usize,
+        device_offset: usize,
+        len: usize,
+    ) -> Result {
+        self.transfer(Direction::FromDevice, buf, offset, device_offset, len)
+    }
+
+    fn transfer(
+        &self,
+        direction: Direction,
+        buf: &mut DmaCoherent<'_>,
+        offset: usize,
+        device_offset: usize,
+        len: usize,
+    ) -> Result {
+        let in_buf = offset.checked_add(len).is_some_and(|end| end <= buf.len());
+        let in_device = device_offset
+            .checked_add(len)
+            .is_some_and(|end| end <= DEVICE_BUFFER_SIZE);
+        if len == 0 || !in_buf || !in_device || !buf.is_for(self) {
+            return Err(EINVAL);
+        }
+        kernel::task::might_sleep();
+        // CAST: offsets below 4 KiB and buffer sizes fit `u64`.
+        let ram = buf.dma_handle() + offset as u64;
+        let device = regs::DEVICE_BUFFER + device_offset as u64;
+        let (source, destination, command) = match direction {
+            Direction::ToDevice => (ram, device, regs::DMA_RUN),
+            Direction::FromDevice => (device, ram, regs::DMA_RUN | regs::DMA_TO_RAM),
+        };
+        self.regs.write64(regs::DMA_SOURCE, source)?;
+        self.regs.write64(regs::DMA_DESTINATION, destination)?;
+        // CAST: `len <= 4096`.
+        self.regs.write64(regs::DMA_COUNT, len as u64)?;
+        self.regs.write64(regs::DMA_COMMAND, command)?;
+        // The engine runs from a timer 100 ms (guest time) later. `buf` stays borrowed mutably
+        // until the device reports completion: only then may the CPU touch or free it, so this
+        // waits for as long as that takes.
+        let mut waited_ms = 0;
+        while self.regs.read64(regs::DMA_COMMAND)? & regs::DMA_RUN != 0 {
+            fsleep(Delta::from_millis(10));
+            waited_ms += 10;
+            if waited_ms == 5000 {
+                pr_warn!("edu: DMA still running after 5 s; waiting on\n");
+            }
+        }
+        Ok(())
+    }
+}
+
+// SAFETY: `Edu`'s device is bound with its DMA masks set for as long as the value lives (type
+// invariant); `pci::Device` derefs to the `struct device` inside its `struct pci_dev`.
+unsafe impl DmaDevice for Edu {
+    fn as_raw_device(&self) -> *mut bindings::device {
+        let device: &kernel::device::Device = self.pdev.as_ref();
+        // CAST: `device::Device` is `#[repr(transparent)]` over `Opaque<struct device>`.
+        ptr::from_ref(device).cast_mut().cast()
+    }
+}
+
+impl Drop for Edu {
+    fn drop(&mut self) {
+        let pdev = self.raw_pci();
+        // SAFETY: `pdev` is the bound, enabled device (type invariant); no DMA buffer is alive
+        // (they borrow `self`) and no transfer runs. The registers are unmapped right after,
+        // when `regs` is dropped, and never accessed again.
+        unsafe {
+            bindings::pci_clear_master(pdev);
+            bindings::pci_disable_device(pdev);
+        }
+    }
+}
+
+kernel::sync::global_lock! {
+    // SAFETY: `init` is called by the module initialiser before the driver is registered.
+    unsafe(uninit) static EDU: Mutex<Option<Edu>> = None;
+}
+
+/// Prepares the device slot; called once by the module initialiser, before registering the
+/// driver.
+pub(crate) fn init() {
+    // SAFETY: Called exactly once, before any other use of `EDU`.
+    unsafe { EDU.init() };
+}
+
+/// Runs `f` with the bound edu device, holding the slot's mutex (so the device cannot be unbound
+/// meanwhile). May sleep. `f` must return to release the mutex: a KUnit assertion that fails
+/// inside `f` ends the thread without unwinding and leaves the mutex locked.
+///
+/// # Errors
+///
+/// `ENODEV` when no edu device is bound ("not available": no `-device edu`, or unbound).
+pub(crate) fn with<R>(f: impl FnOnce(&Edu) -> R) -> Result<R> {
+    let slot = EDU.lock();
+    slot.as_ref().map(f).ok_or(ENODEV)
+}
+
+/// memlab's PCI driver for edu.
+pub(crate) struct EduDriver;
+
+/// The driver's per-device data: the device itself lives in the global slot; dropping the
+/// binding (at unbind) takes it out, waiting for any [`with`] in progress.
+pub(crate) struct Binding;
+
+impl Drop for Binding {
+    fn drop(&mut self) {
+        let edu = EDU.lock().take();
+        drop(edu);
+    }
+}
+
+kernel::pci_device_table!(
+    PCI_TABLE,
+    <EduDriver as pci::Driver>::IdInfo,
+    [(
+        // Base class 0x00 ("unclassified"), subclass 0xff: QEMU sets edu's 16-bit class ID to
+        // its own PCI_CLASS_OTHERS (0xff), so the 24-bit class reads 0x00ff00.
+        pci::DeviceId::from_class(bindings::PCI_CLASS_OTHERS << 8, 0xff_ff00),
+        ()
+    )]
+);
+
+impl EduDriver {
+    fn bind(pdev: &pci::Device<Core<'_>>) -> Result<Binding> {
+        if pdev.vendor_id().as_raw() != VENDOR_QEMU || pdev.device_id() != DEVICE_EDU {
+            return Err(ENODEV);
+        }
+        let start = pdev.resource_start(0)?;
+        let len = usize::try_from(pdev.resource_len(0)?)?;
+        pdev.enable_device_mem()?;
+        pdev.set_master();
+        let edu = Edu {
+            pdev: pdev.into(),
+            regs: IoMapping::new(start, len, c"memlab-edu")?,
+        };
+        // SAFETY: The device was just bound: no DMA allocation or mapping exists for it yet.
+        unsafe { pdev.dma_set_mask_and_coherent(DmaMask::new::<DMA_ADDRESS_BITS>())? };
+        let id = edu.id()?;
+        if id != IDENTIFICATION {
+            dev_err!(pdev, "not an edu 1.0: identification {id:#x}\n");
+            return Err(ENODEV);
+        }
+        let mut slot = EDU.lock();
+        if slot.is_some() {
+            dev_info!(
+                pdev,
+                "memlab drives one edu device; this one stays unbound\n"
+            );
+            return Err(EBUSY);
+        }
+        dev_info!(
+            pdev,
+            "edu {id:#010x}: BAR 0 at {start:#x} ({len} bytes) mapped, DMA mask {DMA_ADDRESS_BITS} bits\n"
+        );
+        // INVARIANT: Bound, enabled, bus master, masks set, BAR 0 mapped; the binding takes the
+        // device out of the slot when it is unbound.
+        *slot = Some(edu);
+        Ok(Binding)
+    }
+}
+
+impl pci::Driver for EduDriver {
+    type IdInfo = ();
+    type Data<'bound> = Binding;
+
+    const ID_TABLE: pci::IdTable<Self::IdInfo> = &PCI_TABLE;
+
+    fn probe<'bound>(
+        pdev: &'bound pci::Device<Core<'_>>,
+        _info: Option<&'bound Self::IdInfo>,
+    ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
+        Self::bind(pdev)
+    }
+}
+
+#[kunit_tests(memlab_edu)]
+mod tests {
+    use super::*;
+    use crate::{gfp::Gfp, testing};
+
+    /// Runs `f` with the device and returns what it observed, or skips the case when there is no
+    /// device.
+    ///
+    /// Cases assert only on the result, after the slot's mutex is released: a failed KUnit
+    /// assertion ends the test thread on the spot, without unwinding, and would leave the
+    /// mutex locked forever.
+    fn observe<R>(f: impl FnOnce(&Edu) -> Result<R>) -> Result<Option<R>> {
+        match with(f) {
+            Ok(observed) => observed.map(Some),
+            Err(_) => {
+                testing::skip(c"edu device not available (QEMU -device edu)");
+                Ok(None)
+            }
+        }
+    }
+
+    #[test]
+    fn registers_answer_through_ioremap() -> Result {
+        const VALUES: [u32; 4] = [0, 1, 0x1234_5678, u32::MAX];
+        let Some((id, echoes, len, errors, second_mapping)) = observe(|edu| {
+            let mut echoes = [0; VALUES.len()];
+            for (echo, value) in echoes.iter_mut().zip(VALUES) {
+                *echo = edu.liveness(value)?;
+            }
+            let regs = edu.regs();
+            let errors = [
+                regs.read32(regs.len()).err(),
+                regs.read32(regs.len() - 2).err(),
+                regs.read32(2).err(),
+                regs.write64(4, 0).err(),
+            ];
+            // The BAR is claimed: nobody can map it a second time.
+            let second_mapping = IoMapping::new(regs.start(), 4096, c"memlab-test").err();
+            Ok((edu.id()?, echoes, regs.len(), errors, second_mapping))
+        })?
+        else {
+            return Ok(());
+        };
+        assert_eq!(id, IDENTIFICATION);
+        for (echo, value) in echoes.iter().zip(VALUES) {
+            assert_eq!(*echo, !value);
+        }
+        assert_eq!(len, 1 << 20);
+        assert!(errors.iter().all(|error| *error == Some(EINVAL)));
+        assert_eq!(second_mapping, Some(EBUSY));
+        Ok(())
+    }
+
+    /// Byte `i` of the pattern the DMA test sends.
+    fn pattern(i: usize) -> u8 {
+        // CAST: keeps the low byte on purpose.
+        (i * 7 + 3) as u8
+    }
+
+    #[test]
+    fn dma_moves_a_pattern_both_ways() -> Result {
+        let Some((in_mask, zeroed, round_trip, partial, untouched)) = observe(|edu| {
+            let mut buf = DmaCoherent::new(edu, 2 * DEVICE_BUFFER_SIZE, Gfp::KERNEL)?;
+            // CAST: `usize` fits `u64`.
+            let in_mask = buf.dma_handle() + buf.len() as u64 <= 1 << DMA_ADDRESS_BITS;
+            let zeroed = buf.as_mut_slice().iter().all(|&b| b == 0);
+            let (out, _) = buf.as_mut_slice().split_at_mut(DEVICE_BUFFER_SIZE);
+            for (i, byte) in out.iter_mut().enumerate() {
+                *byte = pattern(i);
+            }
+            // RAM -> device, then device -> the other half of RAM.
+            edu.dma_to_device(&mut buf, 0, 0, DEVICE_BUFFER_SIZE)?;
+            edu.dma_from_device(&mut buf, DEVICE_BUFFER_SIZE, 0, DEVICE_BUFFER_SIZE)?;
+            let (out, back) = buf.as_mut_slice().split_at(DEVICE_BUFFER_SIZE);
+            let round_trip = out == back;
+            // A partial transfer between offsets lands exactly where asked.
+            buf.as_mut_slice()[100..300].fill(0xab);
+            edu.dma_to_device(&mut buf, 100, 1000, 200)?;
+            edu.dma_from_device(&mut buf, 5000, 1000, 200)?;
+            let partial = buf.as_mut_slice()[5000..5200].iter().all(|&b| b == 0xab);
+            let untouched = (buf.as_mut_slice()[4999], buf.as_mut_slice()[5200]);
+            Ok((in_mask, zeroed, round_trip, partial, untouched))
+        })?
+        else {
+            return Ok(());
+        };
+        assert!(in_mask);
+        assert!(zeroed);
+        assert!(round_trip);
+        assert!(partial);
+        assert_eq!(untouched, (pattern(4999 - 4096), pattern(5200 - 4096)));
+        Ok(())
+    }
+
+    #[test]
+    fn dma_ranges_are_checked() -> Result {
+        let Some(errors) = observe(|edu| {
+            let mut buf = DmaCoherent::new(edu, 1024, Gfp::KERNEL)?;
+            Ok([
+                edu.dma_to_device(&mut buf, 0, 0, 1025).err(),
+                edu.dma_to_device(&mut buf, 0, 4000, 512).err(),
+                edu.dma_from_device(&mut buf, 1000, 0, 100).err(),
+                edu.dma_from_device(&mut buf, 0, 0, 0).err(),
+                DmaCoherent::new(edu, 0, Gfp::KERNEL).err(),
+                DmaCoherent::new(edu, 64, Gfp::KERNEL | Gfp::DMA32).err(),
+            ])
+        })?
+        else {
+            return Ok(());
+        };
+        assert!(errors.iter().all(|error| *error == Some(EINVAL)));
+        Ok(())
+    }
+}
