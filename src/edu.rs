@@ -48,7 +48,7 @@ const DEVICE_EDU: u16 = 0x11e8;
 /// What the identification register reads: version 1.0, magic 0xed.
 pub(crate) const IDENTIFICATION: u32 = 0x0100_00ed;
 /// The DMA engine's address width (edu's default `dma_mask`).
-const DMA_ADDRESS_BITS: u32 = 28;
+pub(crate) const DMA_ADDRESS_BITS: u32 = 28;
 /// The size of the device's DMA buffer.
 pub(crate) const DEVICE_BUFFER_SIZE: usize = 4096;
 
@@ -78,8 +78,9 @@ mod regs {
 ///
 /// # Invariants
 ///
-/// - `pdev` is bound to memlab's driver, enabled, bus master, with 28-bit DMA masks, for as long
-///   as this value exists (the driver's unbind takes it out of the slot and drops it).
+/// - `pdev` is bound to memlab's driver, enabled and bus master for as long as this value exists
+///   (the driver's unbind takes it out of the slot and drops it); once it is in the slot, its DMA
+///   masks are set to 28 bits.
 /// - `regs` maps its BAR 0.
 pub(crate) struct Edu {
     pdev: ARef<pci::Device>,
@@ -276,21 +277,6 @@ impl EduDriver {
         if pdev.vendor_id().as_raw() != VENDOR_QEMU || pdev.device_id() != DEVICE_EDU {
             return Err(ENODEV);
         }
-        let start = pdev.resource_start(0)?;
-        let len = usize::try_from(pdev.resource_len(0)?)?;
-        pdev.enable_device_mem()?;
-        pdev.set_master();
-        let edu = Edu {
-            pdev: pdev.into(),
-            regs: IoMapping::new(start, len, c"memlab-edu")?,
-        };
-        // SAFETY: The device was just bound: no DMA allocation or mapping exists for it yet.
-        unsafe { pdev.dma_set_mask_and_coherent(DmaMask::new::<DMA_ADDRESS_BITS>())? };
-        let id = edu.id()?;
-        if id != IDENTIFICATION {
-            dev_err!(pdev, "not an edu 1.0: identification {id:#x}\n");
-            return Err(ENODEV);
-        }
         let mut slot = EDU.lock();
         if slot.is_some() {
             dev_info!(
@@ -298,6 +284,23 @@ impl EduDriver {
                 "memlab drives one edu device; this one stays unbound\n"
             );
             return Err(EBUSY);
+        }
+        let start = pdev.resource_start(0)?;
+        let len = usize::try_from(pdev.resource_len(0)?)?;
+        let regs = IoMapping::new(start, len, c"memlab-edu")?;
+        pdev.enable_device_mem()?;
+        pdev.set_master();
+        // From here on, dropping `edu` (on any error below, or at unbind) disables the device.
+        let edu = Edu {
+            pdev: pdev.into(),
+            regs,
+        };
+        // SAFETY: The device was just bound: no DMA allocation or mapping exists for it yet.
+        unsafe { pdev.dma_set_mask_and_coherent(DmaMask::new::<DMA_ADDRESS_BITS>())? };
+        let id = edu.id()?;
+        if id != IDENTIFICATION {
+            dev_err!(pdev, "not an edu 1.0: identification {id:#x}\n");
+            return Err(ENODEV);
         }
         dev_info!(
             pdev,
@@ -321,120 +324,5 @@ impl pci::Driver for EduDriver {
         _info: Option<&'bound Self::IdInfo>,
     ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
         Self::bind(pdev)
-    }
-}
-
-#[kunit_tests(memlab_edu)]
-mod tests {
-    use super::*;
-    use crate::{gfp::Gfp, testing};
-
-    /// Runs `f` with the device and returns what it observed, or skips the case when there is no
-    /// device.
-    ///
-    /// Cases assert only on the result, after the slot's mutex is released: a failed KUnit
-    /// assertion ends the test thread on the spot, without unwinding, and would leave the
-    /// mutex locked forever.
-    fn observe<R>(f: impl FnOnce(&Edu) -> Result<R>) -> Result<Option<R>> {
-        match with(f) {
-            Ok(observed) => observed.map(Some),
-            Err(_) => {
-                testing::skip(c"edu device not available (QEMU -device edu)");
-                Ok(None)
-            }
-        }
-    }
-
-    #[test]
-    fn registers_answer_through_ioremap() -> Result {
-        const VALUES: [u32; 4] = [0, 1, 0x1234_5678, u32::MAX];
-        let Some((id, echoes, len, errors, second_mapping)) = observe(|edu| {
-            let mut echoes = [0; VALUES.len()];
-            for (echo, value) in echoes.iter_mut().zip(VALUES) {
-                *echo = edu.liveness(value)?;
-            }
-            let regs = edu.regs();
-            let errors = [
-                regs.read32(regs.len()).err(),
-                regs.read32(regs.len() - 2).err(),
-                regs.read32(2).err(),
-                regs.write64(4, 0).err(),
-            ];
-            // The BAR is claimed: nobody can map it a second time.
-            let second_mapping = IoMapping::new(regs.start(), 4096, c"memlab-test").err();
-            Ok((edu.id()?, echoes, regs.len(), errors, second_mapping))
-        })?
-        else {
-            return Ok(());
-        };
-        assert_eq!(id, IDENTIFICATION);
-        for (echo, value) in echoes.iter().zip(VALUES) {
-            assert_eq!(*echo, !value);
-        }
-        assert_eq!(len, 1 << 20);
-        assert!(errors.iter().all(|error| *error == Some(EINVAL)));
-        assert_eq!(second_mapping, Some(EBUSY));
-        Ok(())
-    }
-
-    /// Byte `i` of the pattern the DMA test sends.
-    fn pattern(i: usize) -> u8 {
-        // CAST: keeps the low byte on purpose.
-        (i * 7 + 3) as u8
-    }
-
-    #[test]
-    fn dma_moves_a_pattern_both_ways() -> Result {
-        let Some((in_mask, zeroed, round_trip, partial, untouched)) = observe(|edu| {
-            let mut buf = DmaCoherent::new(edu, 2 * DEVICE_BUFFER_SIZE, Gfp::KERNEL)?;
-            // CAST: `usize` fits `u64`.
-            let in_mask = buf.dma_handle() + buf.len() as u64 <= 1 << DMA_ADDRESS_BITS;
-            let zeroed = buf.as_mut_slice().iter().all(|&b| b == 0);
-            let (out, _) = buf.as_mut_slice().split_at_mut(DEVICE_BUFFER_SIZE);
-            for (i, byte) in out.iter_mut().enumerate() {
-                *byte = pattern(i);
-            }
-            // RAM -> device, then device -> the other half of RAM.
-            edu.dma_to_device(&mut buf, 0, 0, DEVICE_BUFFER_SIZE)?;
-            edu.dma_from_device(&mut buf, DEVICE_BUFFER_SIZE, 0, DEVICE_BUFFER_SIZE)?;
-            let (out, back) = buf.as_mut_slice().split_at(DEVICE_BUFFER_SIZE);
-            let round_trip = out == back;
-            // A partial transfer between offsets lands exactly where asked.
-            buf.as_mut_slice()[100..300].fill(0xab);
-            edu.dma_to_device(&mut buf, 100, 1000, 200)?;
-            edu.dma_from_device(&mut buf, 5000, 1000, 200)?;
-            let partial = buf.as_mut_slice()[5000..5200].iter().all(|&b| b == 0xab);
-            let untouched = (buf.as_mut_slice()[4999], buf.as_mut_slice()[5200]);
-            Ok((in_mask, zeroed, round_trip, partial, untouched))
-        })?
-        else {
-            return Ok(());
-        };
-        assert!(in_mask);
-        assert!(zeroed);
-        assert!(round_trip);
-        assert!(partial);
-        assert_eq!(untouched, (pattern(4999 - 4096), pattern(5200 - 4096)));
-        Ok(())
-    }
-
-    #[test]
-    fn dma_ranges_are_checked() -> Result {
-        let Some(errors) = observe(|edu| {
-            let mut buf = DmaCoherent::new(edu, 1024, Gfp::KERNEL)?;
-            Ok([
-                edu.dma_to_device(&mut buf, 0, 0, 1025).err(),
-                edu.dma_to_device(&mut buf, 0, 4000, 512).err(),
-                edu.dma_from_device(&mut buf, 1000, 0, 100).err(),
-                edu.dma_from_device(&mut buf, 0, 0, 0).err(),
-                DmaCoherent::new(edu, 0, Gfp::KERNEL).err(),
-                DmaCoherent::new(edu, 64, Gfp::KERNEL | Gfp::DMA32).err(),
-            ])
-        })?
-        else {
-            return Ok(());
-        };
-        assert!(errors.iter().all(|error| *error == Some(EINVAL)));
-        Ok(())
     }
 }

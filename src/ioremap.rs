@@ -16,6 +16,7 @@ use core::ptr::NonNull;
 
 use kernel::{
     bindings,
+    error::to_result,
     prelude::*, //
 };
 
@@ -46,7 +47,8 @@ impl IoMapping {
     /// # Errors
     ///
     /// `EINVAL` for `len == 0`, a range that wraps, or a range that touches System RAM;
-    /// `EBUSY` if another owner claimed (part of) it; `ENOMEM` if `ioremap` fails.
+    /// `EBUSY` if another owner claimed (part of) it; `ENOMEM` if the claim or `ioremap` cannot
+    /// allocate.
     pub(crate) fn new(start: u64, len: usize, name: &'static CStr) -> Result<Self> {
         // CAST: `usize` fits `u64`.
         if len == 0 || start.checked_add(len as u64).is_none() {
@@ -59,9 +61,7 @@ impl IoMapping {
         }
         // SAFETY: The range is valid (checked above); `name` is static, as the resource tree
         // keeps the pointer until the region is released.
-        if !unsafe { generated::memlab_request_mem_region(start, len, name.as_char_ptr()) } {
-            return Err(EBUSY);
-        }
+        to_result(unsafe { generated::memlab_request_mem_region(start, len, name.as_char_ptr()) })?;
         // SAFETY: The range is ours (claimed above) and is not RAM.
         let Some(addr) = NonNull::new(unsafe { bindings::ioremap(start, len) }) else {
             // SAFETY: Claimed just above by us; released once, here.
@@ -153,7 +153,13 @@ impl Drop for IoMapping {
 #[kunit_tests(memlab_ioremap)]
 mod tests {
     use super::*;
-    use crate::{gfp::Gfp, pages::Pages};
+    use crate::{edu, fault::FailNth, gfp::Gfp, pages::Pages, testing};
+
+    /// The HPET of QEMU's PC machine: MMIO that no driver claims in memlab's VM (it boots with
+    /// `acpi=off`, and the HPET is found through ACPI).
+    const HPET: u64 = 0xfed0_0000;
+    /// The HPET's period register (upper half of the capabilities): femtoseconds per tick.
+    const HPET_PERIOD: usize = 0x4;
 
     #[test]
     fn ram_is_refused() -> Result {
@@ -172,6 +178,39 @@ mod tests {
     }
 
     #[test]
+    fn hpet_answers_and_mapping_failures_are_enomem() -> Result {
+        let hpet = match IoMapping::new(HPET, 1024, c"memlab-test") {
+            Err(EBUSY) => {
+                testing::skip(c"the HPET is claimed by its driver here");
+                return Ok(());
+            }
+            result => result?,
+        };
+        // QEMU's HPET ticks at 100 MHz: 10,000,000 fs per tick.
+        assert_eq!(hpet.read32(HPET_PERIOD)?, 10_000_000);
+        drop(hpet);
+        // Fail each decision point of one ioremap in turn; each failure must be ENOMEM and
+        // release the region (the final, uninjected mapping proves it).
+        let mut errors = 0;
+        for n in 1..=64 {
+            let fail = FailNth::arm(n).ok_or(EINVAL)?;
+            let result = IoMapping::new(HPET, 1024, c"memlab-test");
+            if !fail.injected() {
+                assert!(result.is_ok());
+                break;
+            }
+            if let Err(error) = result {
+                assert_eq!(error, ENOMEM);
+                errors += 1;
+            }
+        }
+        if errors == 0 {
+            testing::skip(c"failslab is not configured (see tests/guest/suite)");
+        }
+        Ok(())
+    }
+
+    #[test]
     fn bad_ranges_are_refused() {
         assert_eq!(
             IoMapping::new(0xfee0_0000, 0, c"memlab-test").err(),
@@ -181,5 +220,37 @@ mod tests {
             IoMapping::new(u64::MAX, 2, c"memlab-test").err(),
             Some(EINVAL)
         );
+    }
+
+    #[test]
+    fn edu_registers_answer() -> Result {
+        const VALUES: [u32; 4] = [0, 1, 0x1234_5678, u32::MAX];
+        let Some((id, echoes, len, errors, second_mapping)) = testing::observe_edu(|edu| {
+            let mut echoes = [0; VALUES.len()];
+            for (echo, value) in echoes.iter_mut().zip(VALUES) {
+                *echo = edu.liveness(value)?;
+            }
+            let regs = edu.regs();
+            let errors = [
+                regs.read32(regs.len()).err(),
+                regs.read32(regs.len() - 2).err(),
+                regs.read32(2).err(),
+                regs.write64(4, 0).err(),
+            ];
+            // The BAR is claimed: nobody can map it a second time.
+            let second_mapping = IoMapping::new(regs.start(), 4096, c"memlab-test").err();
+            Ok((edu.id()?, echoes, regs.len(), errors, second_mapping))
+        })?
+        else {
+            return Ok(());
+        };
+        assert_eq!(id, edu::IDENTIFICATION);
+        for (echo, value) in echoes.iter().zip(VALUES) {
+            assert_eq!(*echo, !value);
+        }
+        assert_eq!(len, 1 << 20);
+        assert!(errors.iter().all(|error| *error == Some(EINVAL)));
+        assert_eq!(second_mapping, Some(EBUSY));
+        Ok(())
     }
 }

@@ -7,8 +7,8 @@
 //! so safe code cannot leak it by accident, free it twice or use it after the free. What
 //! kmalloc returns uninitialised is typed `MaybeUninit<u8>` until written, so safe code cannot
 //! read undefined bytes either. Sizes the kernel would answer with `NULL` or `ZERO_SIZE_PTR`
-//! (0, above `KMALLOC_MAX_SIZE`, an overflowing array) are errors here, decided before C is
-//! called.
+//! (0, above `KMALLOC_MAX_SIZE`, an overflowing array) and zone flags it would warn about and
+//! strip (`GFP_DMA32`, `__GFP_HIGHMEM`) are errors here, decided before C is called.
 //!
 //! The peer in the `kernel` crate is `KBox`/`KVec` (`rust/kernel/alloc/kbox.rs`): typed, and
 //! without `ksize`, `kcalloc` or caller-chosen GFP flags beyond its seven.
@@ -143,7 +143,8 @@ impl KmallocBuf<MaybeUninit<u8>> {
     pub(crate) fn new_uninit(len: usize, gfp: Gfp) -> Result<Self> {
         check_len(len)?;
         check_gfp(gfp)?;
-        // SAFETY: Any size and any `Gfp` are valid arguments; `gfp` decides whether it sleeps.
+        // SAFETY: Any size and any `Gfp` that `check_gfp` lets through are valid arguments; `gfp`
+        // decides whether it sleeps.
         let ptr = unsafe { generated::memlab_kmalloc(len, gfp.as_raw()) };
         // SAFETY: `ptr` is kmalloc's fresh answer for `len` bytes, `len` was checked above.
         unsafe { Self::from_raw(ptr, len) }

@@ -295,7 +295,8 @@ impl Drop for KmemCache {
     fn drop(&mut self) {
         // No object is alive: each one borrows the cache, and the cache is being dropped.
         // SAFETY: `self.ptr` is a live cache owned by `self` (type invariant), without objects
-        // (above); it is destroyed once, here. We are in process context, as every memlab drop.
+        // (above); it is destroyed once, here. (It sleeps: the kernel reports a drop in atomic
+        // context through its own might_sleep.)
         unsafe { bindings::kmem_cache_destroy(self.ptr.as_ptr()) };
         release_name(&self.name);
     }

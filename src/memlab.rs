@@ -9,6 +9,11 @@
 //!   functions such as `virt_to_phys` (see [`shim`]);
 //! - a C shim compiled into the same `.ko`, for macros such as `kmalloc`.
 //!
+//! The safe wrappers, one family per file, each with its own KUnit suite (`memlab_<family>`,
+//! run at insmod): [`gfp`], [`kmalloc`], [`vmalloc`], [`pages`], [`vmap`], [`kmap`],
+//! [`ioremap`], [`kmem_cache`], [`mempool`], [`dma`] (on QEMU's `edu` device, driven by
+//! [`edu`]). Their failure paths are proven with the kernel's fault injection ([`fault`]).
+//!
 //! A session in the test VM (`scripts/vm run -- sh` or `make shell`):
 //!
 //! ```text
@@ -17,6 +22,7 @@
 //! memlab: kernel crate: Page::alloc_page() gave a page on node 0
 //! memlab: bindgen: virt_to_phys(page_address(page)) lies in zone Normal
 //! memlab: C shim: kmalloc(100, GFP_KERNEL) lands in the 128 B bucket
+//! memlab_edu 0000:00:02.0: edu 0x010000ed: BAR 0 at 0xfea00000 (1048576 bytes) mapped, ...
 //! memlab: ready: /sys/kernel/debug/memlab/
 //! # cat /sys/kernel/debug/memlab/info
 //! memlab_version: 0.1.0

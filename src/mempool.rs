@@ -173,7 +173,7 @@ impl<'c> Mempool<'c> {
 impl Drop for Mempool<'_> {
     fn drop(&mut self) {
         // SAFETY: `self.ptr` is a live pool owned by `self` (type invariant); every element
-        // borrows the pool, so none is out; it is destroyed once, here, in process context.
+        // borrows the pool, so none is out; it is destroyed once, here.
         unsafe { bindings::mempool_destroy(self.ptr.as_ptr()) };
     }
 }

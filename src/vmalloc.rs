@@ -63,7 +63,7 @@ pub(crate) struct VmallocBuf<T: Byte = u8> {
 }
 
 // SAFETY: `VmallocBuf` owns plain bytes exclusively; vfree/kvfree may be called from any thread
-// in process context, which is where every `Drop` of a memlab value runs.
+// (from interrupt context vfree defers the work itself).
 unsafe impl<T: Byte> Send for VmallocBuf<T> {}
 
 // SAFETY: Shared access only reads (`&self` gives `&[T]` and borrowed pages).

@@ -38,8 +38,8 @@ pub(crate) struct Vmap {
     blocks: KVec<Pages>,
 }
 
-// SAFETY: `Vmap` owns its pages and mapping exclusively; vunmap may run on any thread in process
-// context.
+// SAFETY: `Vmap` owns its pages and mapping exclusively; vunmap may run on any thread (it must
+// not run in interrupt context, which its own `might_sleep()` reports).
 unsafe impl Send for Vmap {}
 
 // SAFETY: Shared access only reads.

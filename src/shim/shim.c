@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * memlab's C shim; see shim.h for why it exists. Every function here is a direct call of the
- * kernel API it is named after, with no policy of its own: the safe Rust layer above decides.
+ * kernel API it is named after, with no policy of its own (beyond telling apart two failures C
+ * reports as one NULL): the safe Rust layer above decides.
  */
 #include <linux/ioport.h>
 #include <linux/mmzone.h>
@@ -227,9 +228,14 @@ bool memlab_region_has_ram(phys_addr_t start, size_t size)
 	       REGION_DISJOINT;
 }
 
-bool memlab_request_mem_region(phys_addr_t start, size_t size, const char *name)
+int memlab_request_mem_region(phys_addr_t start, size_t size, const char *name)
 {
-	return request_mem_region(start, size, name) != NULL;
+	if (request_mem_region(start, size, name))
+		return 0;
+	/* A conflict is a busy resource in the range; otherwise the allocation failed. */
+	if (region_intersects(start, size, IORESOURCE_BUSY, IORES_DESC_NONE) != REGION_DISJOINT)
+		return -EBUSY;
+	return -ENOMEM;
 }
 
 void memlab_release_mem_region(phys_addr_t start, size_t size)

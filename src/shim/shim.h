@@ -135,9 +135,11 @@ int memlab_mempool_reserve(struct mempool *pool);
 /*
  * MMIO regions: whether [@start, @start + @size) touches System RAM (region_intersects), and
  * request_mem_region/release_mem_region, which are macros over the iomem_resource tree.
+ * memlab_request_mem_region returns 0, -EBUSY (someone else claimed part of the range) or
+ * -ENOMEM (no memory for the resource): request_mem_region answers NULL for both.
  */
 bool memlab_region_has_ram(phys_addr_t start, size_t size);
-bool memlab_request_mem_region(phys_addr_t start, size_t size, const char *name);
+int memlab_request_mem_region(phys_addr_t start, size_t size, const char *name);
 void memlab_release_mem_region(phys_addr_t start, size_t size);
 
 /*
