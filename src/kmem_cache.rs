@@ -206,12 +206,14 @@ impl KmemCache {
             ctor,
             ..Default::default()
         };
+        // CAST: `size <= KMALLOC_MAX_SIZE` (4 MiB, checked above) fits `unsigned int`.
+        let size_c = size as u32;
         // SAFETY: `name` is a NUL-terminated string without spaces (the kernel copies it);
-        // `size` and `align` were checked above and fit `unsigned int` (size <= 4 MiB); `args`
-        // is a valid `struct kmem_cache_args` whose `ctor`, if any, is `construct_object::<C>`
-        // for a `C` with `C::SIZE == size`; `flags` holds only `SLAB_*` values; we may sleep.
+        // `size` and `align` were checked above; `args` is a valid `struct kmem_cache_args` whose
+        // `ctor`, if any, is `construct_object::<C>` for a `C` with `C::SIZE == size`; `flags`
+        // holds only `SLAB_*` values; we may sleep.
         let ptr = unsafe {
-            bindings::__kmem_cache_create_args(name.as_char_ptr(), size as u32, &mut args, flags.0)
+            bindings::__kmem_cache_create_args(name.as_char_ptr(), size_c, &mut args, flags.0)
         };
         let Some(ptr) = NonNull::new(ptr) else {
             release_name(&name);
