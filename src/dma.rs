@@ -50,8 +50,8 @@ pub(crate) struct DmaCoherent<'d> {
     _device: PhantomData<&'d ()>,
 }
 
-// SAFETY: The buffer is owned exclusively; `dma_free_attrs` may run on any thread in process
-// context; the device pointer is only passed back to the DMA API.
+// SAFETY: The buffer is owned exclusively; `dma_free_attrs` may run on any thread (with
+// interrupts enabled: it WARNs otherwise); the device pointer is only passed back to the DMA API.
 unsafe impl Send for DmaCoherent<'_> {}
 
 // SAFETY: Shared access gives no access to the bytes (only `len`, `dma_handle`).
@@ -123,7 +123,7 @@ impl Drop for DmaCoherent<'_> {
 #[kunit_tests(memlab_dma)]
 mod tests {
     use super::*;
-    use crate::{edu, fault::FailNth, testing};
+    use crate::{edu, testing};
 
     /// Byte `i` of the pattern the DMA test sends.
     fn pattern(i: usize) -> u8 {
@@ -174,34 +174,18 @@ mod tests {
 
     #[test]
     fn injected_dma_allocation_failures_are_enomem() -> Result {
-        let Some((points, errors)) = testing::observe_edu(|edu| {
-            let (mut points, mut errors) = (0, 0);
-            for n in 1..=32 {
-                let Some(fail) = FailNth::arm(n) else {
-                    break;
-                };
-                let result = DmaCoherent::new(edu, 3 * edu::DEVICE_BUFFER_SIZE, Gfp::KERNEL);
-                if !fail.injected() {
-                    break;
-                }
-                points += 1;
-                if let Err(error) = result {
-                    errors += 1;
-                    if error != ENOMEM {
-                        return Err(error);
-                    }
-                }
-            }
-            Ok((points, errors))
+        let Some(Some(walk)) = testing::observe_edu(|edu| {
+            testing::fail_each_point(
+                32,
+                || Ok(()),
+                |()| DmaCoherent::new(edu, 3 * edu::DEVICE_BUFFER_SIZE, Gfp::KERNEL),
+            )
         })?
         else {
             return Ok(());
         };
-        if points == 0 {
-            testing::skip(c"no fault injection configured (see tests/guest/suite)");
-            return Ok(());
-        }
-        assert!(errors >= 1);
+        assert!(walk.errors >= 1);
+        assert!(walk.completed);
         Ok(())
     }
 

@@ -15,6 +15,8 @@
 
 use core::marker::PhantomData;
 
+use kernel::prelude::*;
+
 use crate::shim::generated;
 
 /// An armed `fail_nth` of the current task; dropping it disarms.
@@ -58,4 +60,55 @@ impl Drop for FailNth {
     fn drop(&mut self) {
         self.disarm();
     }
+}
+
+/// What [`fail_each_point`] saw.
+pub(crate) struct FailWalk {
+    /// Decision points the operation reached: the runs in which the armed failure was injected.
+    pub(crate) points: u32,
+    /// Injected runs the operation reported as `ENOMEM`; the others absorbed the failure (for
+    /// example by falling back to smaller allocations).
+    pub(crate) errors: u32,
+    /// Whether the last run, which passed every decision point, succeeded.
+    pub(crate) completed: bool,
+}
+
+/// Fails the n-th decision point of `op` for n = 1, 2, ... (syzkaller's fail-nth walk), until a
+/// run passes all of them or `max` runs are done. `setup` runs before each arming, so its own
+/// allocations are not counted. Every path through `op`'s failure handling is taken once; KASAN
+/// and kmemleak then judge whether any of them corrupts or leaks.
+///
+/// Returns `None` when the kernel cannot inject faults here.
+///
+/// # Errors
+///
+/// Any error of `setup`, and any error of `op` other than `ENOMEM`.
+pub(crate) fn fail_each_point<S, T>(
+    max: u32,
+    mut setup: impl FnMut() -> Result<S>,
+    mut op: impl FnMut(S) -> Result<T>,
+) -> Result<Option<FailWalk>> {
+    let mut walk = FailWalk {
+        points: 0,
+        errors: 0,
+        completed: false,
+    };
+    for n in 1..=max {
+        let input = setup()?;
+        let Some(fail) = FailNth::arm(n) else {
+            return Ok(None);
+        };
+        let result = op(input);
+        if !fail.injected() {
+            walk.completed = result.is_ok();
+            break;
+        }
+        walk.points += 1;
+        match result {
+            Ok(_) => {}
+            Err(error) if error == ENOMEM => walk.errors += 1,
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(Some(walk))
 }

@@ -318,22 +318,16 @@ mod tests {
 
     #[test]
     fn injected_creation_failures_are_enomem() -> Result {
-        let mut errors = 0;
-        for n in 1..=32 {
-            let Some(fail) = FailNth::arm(n) else {
-                testing::skip(c"no fault injection in this kernel");
-                return Ok(());
-            };
-            let result = Mempool::new(4, Backing::Kmalloc { size: 128 });
-            if !fail.injected() {
-                break;
-            }
-            if let Err(error) = result {
-                assert_eq!(error, ENOMEM);
-                errors += 1;
-            }
-        }
-        assert!(errors >= 1);
+        let Some(walk) = testing::fail_each_point(
+            32,
+            || Ok(()),
+            |()| Mempool::new(4, Backing::Kmalloc { size: 128 }),
+        )?
+        else {
+            return Ok(());
+        };
+        assert!(walk.errors >= 1);
+        assert!(walk.completed);
         Ok(())
     }
 }

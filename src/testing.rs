@@ -7,6 +7,10 @@
 
 use kernel::prelude::*;
 
+use crate::fault::{
+    self,
+    FailWalk, //
+};
 use crate::shim::{
     self,
     generated, //
@@ -39,5 +43,30 @@ pub(crate) fn observe_edu<R>(f: impl FnOnce(&crate::edu::Edu) -> Result<R>) -> R
             skip(c"edu device not available (QEMU -device edu)");
             Ok(None)
         }
+    }
+}
+
+/// [`fault::fail_each_point`] for a KUnit case: skips the case (and returns `None`) when the
+/// kernel cannot inject faults, or when no decision point was reached because the VM suite did
+/// not configure failslab / fail_page_alloc.
+///
+/// # Errors
+///
+/// As [`fault::fail_each_point`].
+pub(crate) fn fail_each_point<S, T>(
+    max: u32,
+    setup: impl FnMut() -> Result<S>,
+    op: impl FnMut(S) -> Result<T>,
+) -> Result<Option<FailWalk>> {
+    match fault::fail_each_point(max, setup, op)? {
+        None => {
+            skip(c"no fault injection in this kernel");
+            Ok(None)
+        }
+        Some(walk) if walk.points == 0 => {
+            skip(c"failslab / fail_page_alloc are not configured (see tests/guest/suite)");
+            Ok(None)
+        }
+        walk => Ok(walk),
     }
 }

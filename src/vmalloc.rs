@@ -370,21 +370,21 @@ mod tests {
         // failures are absorbed (a high-order attempt falls back to single pages); the others
         // must surface as ENOMEM. Either way nothing may leak: the VM suite's kmemleak scan and
         // KASAN watch this.
-        let (mut points, mut errors) = (0, 0);
-        for n in 1..=256 {
-            let fail = FailNth::arm(n).ok_or(EINVAL)?;
-            let result = Uninit::with_flags(64 * PAGE_SIZE, Gfp::KERNEL | Gfp::NOWARN);
-            if !fail.injected() {
-                break;
-            }
-            points += 1;
-            if let Err(error) = result {
-                assert_eq!(error, ENOMEM);
-                errors += 1;
-            }
-        }
-        pr_info!("vmalloc(256 KiB): {points} fault-injection points, {errors} gave ENOMEM\n");
-        assert!(errors >= 1);
+        let Some(walk) = testing::fail_each_point(
+            256,
+            || Ok(()),
+            |()| Uninit::with_flags(64 * PAGE_SIZE, Gfp::KERNEL | Gfp::NOWARN),
+        )?
+        else {
+            return Ok(());
+        };
+        pr_info!(
+            "vmalloc(256 KiB): {} fault-injection points, {} gave ENOMEM\n",
+            walk.points,
+            walk.errors
+        );
+        assert!(walk.errors >= 1);
+        assert!(walk.completed);
         let fail = FailNth::arm(1).ok_or(EINVAL)?;
         let result = Uninit::kvmalloc_uninit(100, Gfp::KERNEL | Gfp::NOWARN);
         assert!(fail.injected());

@@ -132,7 +132,7 @@ impl Drop for Vmap {
 #[kunit_tests(memlab_vmap)]
 mod tests {
     use super::*;
-    use crate::{fault::FailNth, gfp::Gfp, testing};
+    use crate::{gfp::Gfp, testing};
 
     fn scattered_blocks() -> Result<KVec<Pages>> {
         let mut blocks = KVec::new();
@@ -193,25 +193,11 @@ mod tests {
     fn injected_failures_are_enomem() -> Result {
         // Fail each decision point of one vmap in turn; each failure must be ENOMEM, and the
         // pages (freed with the blocks) and mapping bookkeeping must not leak.
-        let mut errors = 0;
-        for n in 1..=64 {
-            let blocks = scattered_blocks()?;
-            let Some(fail) = FailNth::arm(n) else {
-                testing::skip(c"no fault injection in this kernel");
-                return Ok(());
-            };
-            let result = Vmap::new(blocks);
-            if !fail.injected() {
-                break;
-            }
-            if let Err(error) = result {
-                assert_eq!(error, ENOMEM);
-                errors += 1;
-            }
-        }
-        if errors == 0 {
-            testing::skip(c"failslab is not configured (see tests/guest/suite)");
-        }
+        let Some(walk) = testing::fail_each_point(64, scattered_blocks, Vmap::new)? else {
+            return Ok(());
+        };
+        assert!(walk.errors >= 1);
+        assert!(walk.completed);
         Ok(())
     }
 }
