@@ -114,6 +114,14 @@ pub(crate) fn init_names() {
     unsafe { NAMES.init() };
 }
 
+/// Frees the registry's storage; called once, when the module unloads (a `static` is never
+/// dropped, so its heap buffer would leak). No cache exists any more by then: each one is owned
+/// by a value the module has dropped.
+pub(crate) fn free_names() {
+    let names = core::mem::replace(&mut *NAMES.lock(), KVec::new());
+    drop(names);
+}
+
 /// The name `memlab_<name>`, reserved in the registry until [`release_name`].
 fn reserve_name(name: &CStr) -> Result<CString> {
     let bytes = name.to_bytes();

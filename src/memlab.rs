@@ -69,6 +69,13 @@ module! {
     authors: ["memlab developers"],
     description: "Safe Rust wrappers over the kernel's memory APIs, with a debugfs lab bench",
     license: "GPL",
+    params: {
+        misuse_atomic_sleep: bool {
+            default: false,
+            description: "Harness self-test only: at load, allocate with GFP_KERNEL under a \
+                spinlock, which the debug kernel must report",
+        },
+    },
 }
 
 /// memlab's own version, shown at load and in `info`.
@@ -103,6 +110,9 @@ impl kernel::Module for Memlab {
             Bytes(facts.page_size)
         );
         prove_ffi_paths(facts.page_size)?;
+        if module_parameters::misuse_atomic_sleep.value() {
+            misuse_atomic_sleep()?;
+        }
         let debugfs = debugfs::Interface::new(facts)?;
         // Binds QEMU's edu device, if there is one (the ioremap and DMA families need it).
         let edu_driver =
@@ -117,8 +127,20 @@ impl kernel::Module for Memlab {
 
 impl Drop for Memlab {
     fn drop(&mut self) {
+        kmem_cache::free_names();
         pr_info!("unloaded\n");
     }
+}
+
+/// Breaks memlab's one rule safe Rust cannot check (choose an atomic GFP flag in atomic
+/// context) on purpose, for `scripts/harness-selftest`: the allocation's `might_sleep()` must
+/// make `CONFIG_DEBUG_ATOMIC_SLEEP` report it, and `make test` must then fail.
+fn misuse_atomic_sleep() -> Result {
+    let lock = KBox::pin_init(kernel::new_spinlock!(()), GFP_KERNEL)?;
+    let _guard = lock.lock();
+    pr_warn!("misuse_atomic_sleep: kmalloc(GFP_KERNEL) under a spinlock, on purpose\n");
+    let _buf = kmalloc::KmallocBuf::new_uninit(64, Gfp::KERNEL)?;
+    Ok(())
 }
 
 /// Makes one real call through each of the three ways memlab reaches C, and says so in dmesg.
