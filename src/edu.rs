@@ -100,9 +100,10 @@ impl Edu {
         ptr::from_ref::<pci::Device>(&self.pdev).cast_mut().cast()
     }
 
-    /// The BAR 0 registers.
-    pub(crate) fn regs(&self) -> &IoMapping {
-        &self.regs
+    /// Where BAR 0 lies: physical start and length. (The registers themselves are not lent
+    /// out: three writes would make the DMA engine write anywhere in memory.)
+    pub(crate) fn bar(&self) -> (u64, usize) {
+        (self.regs.start(), self.regs.len())
     }
 
     /// Reads the identification register (0x010000ed for edu 1.0).
@@ -287,7 +288,9 @@ impl EduDriver {
         }
         let start = pdev.resource_start(0)?;
         let len = usize::try_from(pdev.resource_len(0)?)?;
-        let regs = IoMapping::new(start, len, c"memlab-edu")?;
+        // SAFETY: BAR 0 of the device this driver is binding; its registers are only accessed
+        // through `Edu`, whose DMA transfers check every address they program.
+        let regs = unsafe { IoMapping::new(start, len, c"memlab-edu")? };
         pdev.enable_device_mem()?;
         pdev.set_master();
         // From here on, dropping `edu` (on any error below, or at unbind) disables the device.

@@ -9,6 +9,11 @@
 //! kernel would (x86's ioremap refuses RAM too, but with a WARN). Register offsets are checked
 //! against the mapping's size and the access width, so safe code cannot reach outside it.
 //!
+//! Creating a mapping is `unsafe`, and that cannot be avoided: a device's registers can make it
+//! write anywhere in memory (a DMA engine such as edu's is programmed by three register writes),
+//! so only the caller can promise that the range belongs to a device it drives, or to one that
+//! cannot do harm. Everything after that promise is safe.
+//!
 //! The `kernel` crate's peer is `io::mem::IoMem`, which needs a platform device's resource;
 //! memlab's mapping takes any physical MMIO range (a PCI BAR, see [`crate::edu`]).
 
@@ -49,7 +54,13 @@ impl IoMapping {
     /// `EINVAL` for `len == 0`, a range that wraps, or a range that touches System RAM;
     /// `EBUSY` if another owner claimed (part of) it; `ENOMEM` if the claim or `ioremap` cannot
     /// allocate.
-    pub(crate) fn new(start: u64, len: usize, name: &'static CStr) -> Result<Self> {
+    ///
+    /// # Safety
+    ///
+    /// No access through the mapping may make a device write to memory it does not own: the
+    /// range belongs to a device the caller drives (and keeps that promise for its registers), or
+    /// to a device that cannot initiate memory writes (no DMA, no bus mastering).
+    pub(crate) unsafe fn new(start: u64, len: usize, name: &'static CStr) -> Result<Self> {
         // CAST: `usize` fits `u64`.
         if len == 0 || start.checked_add(len as u64).is_none() {
             return Err(EINVAL);
@@ -156,8 +167,22 @@ mod tests {
     use crate::{edu, gfp::Gfp, pages::Pages, testing};
 
     /// The HPET of QEMU's PC machine: MMIO that no driver claims in memlab's VM (it boots with
-    /// `acpi=off`, and the HPET is found through ACPI).
+    /// `acpi=off`, and the HPET is found through ACPI). A timer cannot write to memory.
     const HPET: u64 = 0xfed0_0000;
+
+    /// Maps `len` bytes of the HPET.
+    fn map_hpet(len: usize) -> Result<IoMapping> {
+        // SAFETY: The HPET is a timer: it cannot initiate memory writes, whatever its registers
+        // are set to.
+        unsafe { IoMapping::new(HPET, len, c"memlab-test") }
+    }
+
+    /// Asks to map a range that must be refused before anything is mapped.
+    fn map_refused(start: u64, len: usize) -> Option<Error> {
+        // SAFETY: Only called for ranges `new` refuses (RAM, empty, wrapping): nothing is mapped,
+        // so no register is ever accessed.
+        unsafe { IoMapping::new(start, len, c"memlab-test") }.err()
+    }
     /// The HPET's period register (upper half of the capabilities): femtoseconds per tick.
     const HPET_PERIOD: usize = 0x4;
 
@@ -165,21 +190,15 @@ mod tests {
     fn ram_is_refused() -> Result {
         let page = Pages::zeroed(0, Gfp::KERNEL)?;
         let phys = page.placement().phys;
-        assert_eq!(
-            IoMapping::new(phys, 4096, c"memlab-test").err(),
-            Some(EINVAL)
-        );
+        assert_eq!(map_refused(phys, 4096), Some(EINVAL));
         // 1 MiB: where the PC's main System RAM range begins.
-        assert_eq!(
-            IoMapping::new(0x10_0000, 4096, c"memlab-test").err(),
-            Some(EINVAL)
-        );
+        assert_eq!(map_refused(0x10_0000, 4096), Some(EINVAL));
         Ok(())
     }
 
     #[test]
     fn hpet_answers_and_mapping_failures_are_enomem() -> Result {
-        let hpet = match IoMapping::new(HPET, 1024, c"memlab-test") {
+        let hpet = match map_hpet(1024) {
             Err(EBUSY) => {
                 testing::skip(c"the HPET is claimed by its driver here");
                 return Ok(());
@@ -188,15 +207,20 @@ mod tests {
         };
         // QEMU's HPET ticks at 100 MHz: 10,000,000 fs per tick.
         assert_eq!(hpet.read32(HPET_PERIOD)?, 10_000_000);
+        // Accesses outside the mapping or misaligned are refused before the hardware sees them.
+        let errors = [
+            hpet.read32(hpet.len()).err(),
+            hpet.read32(hpet.len() - 2).err(),
+            hpet.read32(2).err(),
+            hpet.write32(hpet.len(), 0).err(),
+            hpet.write64(HPET_PERIOD, 0).err(),
+            hpet.read64(hpet.len() - 4).err(),
+        ];
+        assert!(errors.iter().all(|error| *error == Some(EINVAL)));
         drop(hpet);
         // Fail each decision point of one ioremap in turn; each failure must be ENOMEM and
         // release the region (the final, uninjected mapping proves it).
-        let Some(walk) = testing::fail_each_point(
-            64,
-            || Ok(()),
-            |()| IoMapping::new(HPET, 1024, c"memlab-test"),
-        )?
-        else {
+        let Some(walk) = testing::fail_each_point(64, || Ok(()), |()| map_hpet(1024))? else {
             return Ok(());
         };
         assert!(walk.errors >= 1);
@@ -206,34 +230,23 @@ mod tests {
 
     #[test]
     fn bad_ranges_are_refused() {
-        assert_eq!(
-            IoMapping::new(0xfee0_0000, 0, c"memlab-test").err(),
-            Some(EINVAL)
-        );
-        assert_eq!(
-            IoMapping::new(u64::MAX, 2, c"memlab-test").err(),
-            Some(EINVAL)
-        );
+        assert_eq!(map_refused(0xfee0_0000, 0), Some(EINVAL));
+        assert_eq!(map_refused(u64::MAX, 2), Some(EINVAL));
     }
 
     #[test]
     fn edu_registers_answer() -> Result {
         const VALUES: [u32; 4] = [0, 1, 0x1234_5678, u32::MAX];
-        let Some((id, echoes, len, errors, second_mapping)) = testing::observe_edu(|edu| {
+        let Some((id, echoes, len, second_mapping)) = testing::observe_edu(|edu| {
             let mut echoes = [0; VALUES.len()];
             for (echo, value) in echoes.iter_mut().zip(VALUES) {
                 *echo = edu.liveness(value)?;
             }
-            let regs = edu.regs();
-            let errors = [
-                regs.read32(regs.len()).err(),
-                regs.read32(regs.len() - 2).err(),
-                regs.read32(2).err(),
-                regs.write64(4, 0).err(),
-            ];
-            // The BAR is claimed: nobody can map it a second time.
-            let second_mapping = IoMapping::new(regs.start(), 4096, c"memlab-test").err();
-            Ok((edu.id()?, echoes, regs.len(), errors, second_mapping))
+            let (start, len) = edu.bar();
+            // SAFETY: The range is claimed by memlab's edu driver, so this fails with EBUSY
+            // before anything is mapped.
+            let second_mapping = unsafe { IoMapping::new(start, 4096, c"memlab-test") }.err();
+            Ok((edu.id()?, echoes, len, second_mapping))
         })?
         else {
             return Ok(());
@@ -243,7 +256,7 @@ mod tests {
             assert_eq!(*echo, !value);
         }
         assert_eq!(len, 1 << 20);
-        assert!(errors.iter().all(|error| *error == Some(EINVAL)));
+        // The BAR is claimed: nobody can map it a second time.
         assert_eq!(second_mapping, Some(EBUSY));
         Ok(())
     }
