@@ -68,7 +68,7 @@ impl<'d> DmaCoherent<'d> {
         if len == 0 || gfp.intersects(Gfp::DMA | Gfp::DMA32 | Gfp::HIGHMEM) {
             return Err(EINVAL);
         }
-        gfp.might_sleep_if_blocking();
+        gfp.check_allocation()?;
         let dev = device.as_raw_device();
         let mut handle: bindings::dma_addr_t = 0;
         // SAFETY: `dev` is a bound device with its masks set, for `'d` (`DmaDevice`); `handle` is

@@ -60,6 +60,8 @@ impl Gfp {
     pub(crate) const HIGH: Self = Self(bit(bindings::___GFP_HIGH_BIT));
     /// `__GFP_HIGHMEM`: memory that may lie outside the direct map (none on x86_64).
     pub(crate) const HIGHMEM: Self = Self(bit(bindings::___GFP_HIGHMEM_BIT));
+    /// `__GFP_NOFAIL`: retry forever (memlab refuses it, see [`Gfp::check_allocation`]).
+    pub(crate) const NOFAIL: Self = Self(bit(bindings::___GFP_NOFAIL_BIT));
     /// `__GFP_DIRECT_RECLAIM`: may reclaim directly, and therefore sleep.
     pub(crate) const DIRECT_RECLAIM: Self = Self(bit(bindings::___GFP_DIRECT_RECLAIM_BIT));
 
@@ -83,7 +85,7 @@ impl Gfp {
         Self(bit(bindings::___GFP_IO_BIT)).name("__GFP_IO"),
         Self(bit(bindings::___GFP_FS_BIT)).name("__GFP_FS"),
         Self(bit(bindings::___GFP_HARDWALL_BIT)).name("__GFP_HARDWALL"),
-        Self(bit(bindings::___GFP_NOFAIL_BIT)).name("__GFP_NOFAIL"),
+        Self::NOFAIL.name("__GFP_NOFAIL"),
         Self(bit(bindings::___GFP_MOVABLE_BIT)).name("__GFP_MOVABLE"),
         Self(bit(bindings::___GFP_RECLAIMABLE_BIT)).name("__GFP_RECLAIMABLE"),
         Self::HIGHMEM.name("__GFP_HIGHMEM"),
@@ -114,17 +116,27 @@ impl Gfp {
         self.contains(Self::DIRECT_RECLAIM)
     }
 
-    /// Announces a possible sleep (`might_sleep()`) when these flags allow one.
+    /// Checks flags for an allocation through memlab, and announces a possible sleep
+    /// (`might_sleep()`) when they allow one.
     ///
     /// Every memlab allocation calls this first, so that `CONFIG_DEBUG_ATOMIC_SLEEP` reports a
     /// sleeping allocation made in atomic context at every call, not only on the rare call that
     /// actually sleeps. Flags without `__GFP_DIRECT_RECLAIM` (`GFP_ATOMIC`, `GFP_NOWAIT`) are the
     /// caller's explicit choice to allocate without sleeping.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for `__GFP_NOFAIL`: memlab's allocations report failure as `ENOMEM`, and the
+    /// kernel warns about many uses of the flag (without direct reclaim, at costly orders).
     #[track_caller]
-    pub(crate) fn might_sleep_if_blocking(self) {
+    pub(crate) fn check_allocation(self) -> Result {
+        if self.contains(Self::NOFAIL) {
+            return Err(EINVAL);
+        }
         if self.may_sleep() {
             kernel::task::might_sleep();
         }
+        Ok(())
     }
 
     /// Parses `|`-separated flag names, e.g. `GFP_KERNEL|__GFP_ZERO`.
@@ -176,6 +188,16 @@ mod tests {
         assert_eq!(Gfp::ZERO.as_raw(), bindings::__GFP_ZERO);
         assert_eq!(Gfp::NOWARN.as_raw(), bindings::__GFP_NOWARN);
         assert!(Gfp::USER.contains(Gfp::KERNEL));
+    }
+
+    #[test]
+    fn nofail_is_refused_for_allocations() {
+        assert!(Gfp::KERNEL.check_allocation().is_ok());
+        assert!(Gfp::ATOMIC.check_allocation().is_ok());
+        assert_eq!(
+            (Gfp::KERNEL | Gfp::NOFAIL).check_allocation().err(),
+            Some(EINVAL)
+        );
     }
 
     #[test]

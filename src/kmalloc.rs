@@ -62,14 +62,14 @@ fn check_len(len: usize) -> Result {
     Ok(())
 }
 
-/// Zone flags the slab allocator cannot honour (the kernel's `GFP_SLAB_BUG_MASK`): there are no
-/// DMA32 or HIGHMEM kmalloc caches, and kmalloc answers them with a warning and strips them.
+/// Refuses zone flags the slab allocator cannot honour (the kernel's `GFP_SLAB_BUG_MASK`: there
+/// are no DMA32 or HIGHMEM kmalloc caches, and kmalloc answers them with a warning and strips
+/// them), then checks the flags like every memlab allocation ([`Gfp::check_allocation`]).
 fn check_gfp(gfp: Gfp) -> Result {
     if gfp.intersects(Gfp::DMA32 | Gfp::HIGHMEM) {
         return Err(EINVAL);
     }
-    gfp.might_sleep_if_blocking();
-    Ok(())
+    gfp.check_allocation()
 }
 
 /// The byte length of an `n`-element array of `size`-byte elements, checked like any length.
@@ -138,8 +138,8 @@ impl KmallocBuf<MaybeUninit<u8>> {
     ///
     /// # Errors
     ///
-    /// `EINVAL` for `len == 0`, `len > KMALLOC_MAX_SIZE`, or `GFP_DMA32`/`__GFP_HIGHMEM` in `gfp`;
-    /// `ENOMEM` when kmalloc fails.
+    /// `EINVAL` for `len == 0`, `len > KMALLOC_MAX_SIZE`, `GFP_DMA32`/`__GFP_HIGHMEM` or
+    /// `__GFP_NOFAIL` in `gfp`; `ENOMEM` when kmalloc fails.
     pub(crate) fn new_uninit(len: usize, gfp: Gfp) -> Result<Self> {
         check_len(len)?;
         check_gfp(gfp)?;
@@ -370,13 +370,17 @@ mod tests {
     }
 
     #[test]
-    fn zone_flags_slab_cannot_serve_are_refused() {
+    fn flags_kmalloc_cannot_honour_are_refused() {
         assert_eq!(
             Uninit::new_uninit(64, Gfp::KERNEL | Gfp::DMA32).err(),
             Some(EINVAL)
         );
         assert_eq!(
             KmallocBuf::zeroed(64, Gfp::KERNEL | Gfp::HIGHMEM).err(),
+            Some(EINVAL)
+        );
+        assert_eq!(
+            KmallocBuf::zeroed(64, Gfp::KERNEL | Gfp::NOFAIL).err(),
             Some(EINVAL)
         );
     }

@@ -248,7 +248,7 @@ impl KmemCache {
     }
 
     fn alloc_raw<T: Byte>(&self, gfp: Gfp) -> Result<SlabObject<'_, T>> {
-        gfp.might_sleep_if_blocking();
+        gfp.check_allocation()?;
         // SAFETY: `self.ptr` is a live cache (type invariant); the callers keep `__GFP_ZERO`
         // away from caches with a constructor.
         let ptr = unsafe { bindings::kmem_cache_alloc_noprof(self.ptr.as_ptr(), gfp.as_raw()) };

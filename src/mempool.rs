@@ -155,7 +155,7 @@ impl<'c> Mempool<'c> {
         if gfp.contains(Gfp::ZERO) {
             return Err(EINVAL);
         }
-        gfp.might_sleep_if_blocking();
+        gfp.check_allocation()?;
         // SAFETY: `self.ptr` is a live pool (type invariant); `gfp` has no `__GFP_ZERO`.
         let element = unsafe { generated::memlab_mempool_alloc(self.ptr.as_ptr(), gfp.as_raw()) };
         let element = NonNull::new(element).ok_or(ENOMEM)?;

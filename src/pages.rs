@@ -164,7 +164,7 @@ impl Pages<MaybeUninit<u8>> {
     /// `EINVAL` for `order > MAX_PAGE_ORDER`; `ENOMEM` when the allocator fails.
     pub(crate) fn alloc(order: u32, gfp: Gfp) -> Result<Self> {
         check_order(order)?;
-        gfp.might_sleep_if_blocking();
+        gfp.check_allocation()?;
         // SAFETY: Any `Gfp` and an order up to MAX_PAGE_ORDER are valid arguments.
         let page = unsafe { generated::memlab_alloc_pages(gfp.as_raw(), order) };
         let page = NonNull::new(page).ok_or(ENOMEM)?;
@@ -283,7 +283,7 @@ impl FreePages<MaybeUninit<u8>> {
     /// `EINVAL` for `order > MAX_PAGE_ORDER`; `ENOMEM` when the allocator fails.
     pub(crate) fn get(order: u32, gfp: Gfp) -> Result<Self> {
         check_order(order)?;
-        gfp.might_sleep_if_blocking();
+        gfp.check_allocation()?;
         // SAFETY: Any `Gfp` and an order up to MAX_PAGE_ORDER are valid arguments.
         let addr = unsafe { bindings::get_free_pages_noprof(gfp.as_raw(), order) };
         // SAFETY: `addr` is the fresh answer for `order`, checked above.
@@ -298,7 +298,7 @@ impl FreePages {
     ///
     /// `ENOMEM` when the allocator fails.
     pub(crate) fn zeroed_page(gfp: Gfp) -> Result<Self> {
-        gfp.might_sleep_if_blocking();
+        gfp.check_allocation()?;
         // SAFETY: Any `Gfp` is a valid argument.
         let addr = unsafe { bindings::get_zeroed_page_noprof(gfp.as_raw()) };
         // SAFETY: `addr` is the fresh answer for one zeroed page (order 0).

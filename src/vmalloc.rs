@@ -204,12 +204,13 @@ impl VmallocBuf<MaybeUninit<u8>> {
     /// # Errors
     ///
     /// As [`Self::new_uninit`]; also `EINVAL` for `GFP_DMA`, which vmalloc cannot honour (the
-    /// kernel would warn and strip it).
+    /// kernel would warn and strip it), and for `__GFP_NOFAIL` (see [`Gfp::check_allocation`]).
     pub(crate) fn with_flags(len: usize, gfp: Gfp) -> Result<Self> {
         check_len(len)?;
         if gfp.intersects(Gfp::DMA) {
             return Err(EINVAL);
         }
+        gfp.check_allocation()?;
         kernel::task::might_sleep();
         // SAFETY: As in `new_uninit`; `gfp` holds no zone flag vmalloc refuses.
         let ptr = unsafe { generated::memlab_vmalloc_flags(len, gfp.as_raw()) };
@@ -227,7 +228,7 @@ impl VmallocBuf<MaybeUninit<u8>> {
         if gfp.intersects(Gfp::DMA | Gfp::DMA32 | Gfp::HIGHMEM) {
             return Err(EINVAL);
         }
-        gfp.might_sleep_if_blocking();
+        gfp.check_allocation()?;
         // SAFETY: Any length up to INT_MAX and flags without zone modifiers are valid.
         let ptr = unsafe { generated::memlab_kvmalloc(len, gfp.as_raw()) };
         // SAFETY: `ptr` is kvmalloc's fresh answer for `len` bytes, checked above.
