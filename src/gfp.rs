@@ -126,17 +126,37 @@ impl Gfp {
     ///
     /// # Errors
     ///
-    /// `EINVAL` for `__GFP_NOFAIL`: memlab's allocations report failure as `ENOMEM`, and the
-    /// kernel warns about many uses of the flag (without direct reclaim, at costly orders).
+    /// `EINVAL` for more than one zone modifier (`GFP_DMA`, `GFP_DMA32`, `__GFP_HIGHMEM`): the
+    /// kernel's `GFP_ZONE_BAD` combinations, a `BUG` under `CONFIG_DEBUG_VM`; and for
+    /// `__GFP_NOFAIL`: memlab's allocations report failure as `ENOMEM`, and the kernel warns about
+    /// several uses of the flag (without direct reclaim, at costly orders).
     #[track_caller]
     pub(crate) fn check_allocation(self) -> Result {
-        if self.contains(Self::NOFAIL) {
+        let zones = [Self::DMA, Self::DMA32, Self::HIGHMEM];
+        if zones.iter().filter(|&&zone| self.contains(zone)).count() > 1
+            || self.contains(Self::NOFAIL)
+        {
             return Err(EINVAL);
         }
         if self.may_sleep() {
             kernel::task::might_sleep();
         }
         Ok(())
+    }
+
+    /// [`Gfp::check_allocation`] for the slab allocator (kmalloc, kmem_cache, mempools over them).
+    ///
+    /// # Errors
+    ///
+    /// As [`Gfp::check_allocation`]; also `EINVAL` for `GFP_DMA32` and `__GFP_HIGHMEM`, which
+    /// slab cannot honour (the kernel's `GFP_SLAB_BUG_MASK`: there are no such slab caches, and
+    /// the kernel warns and strips them).
+    #[track_caller]
+    pub(crate) fn check_slab_allocation(self) -> Result {
+        if self.intersects(Self::DMA32 | Self::HIGHMEM) {
+            return Err(EINVAL);
+        }
+        self.check_allocation()
     }
 
     /// Parses `|`-separated flag names, e.g. `GFP_KERNEL|__GFP_ZERO`.
@@ -191,11 +211,19 @@ mod tests {
     }
 
     #[test]
-    fn nofail_is_refused_for_allocations() {
+    fn flags_no_allocation_may_take_are_refused() {
         assert!(Gfp::KERNEL.check_allocation().is_ok());
-        assert!(Gfp::ATOMIC.check_allocation().is_ok());
+        assert!((Gfp::ATOMIC | Gfp::DMA32).check_allocation().is_ok());
+        for bad in [
+            Gfp::KERNEL | Gfp::NOFAIL,
+            Gfp::KERNEL | Gfp::DMA | Gfp::DMA32,
+            Gfp::KERNEL | Gfp::DMA32 | Gfp::HIGHMEM,
+        ] {
+            assert_eq!(bad.check_allocation().err(), Some(EINVAL));
+        }
+        assert!((Gfp::KERNEL | Gfp::DMA).check_slab_allocation().is_ok());
         assert_eq!(
-            (Gfp::KERNEL | Gfp::NOFAIL).check_allocation().err(),
+            (Gfp::KERNEL | Gfp::DMA32).check_slab_allocation().err(),
             Some(EINVAL)
         );
     }

@@ -62,16 +62,6 @@ fn check_len(len: usize) -> Result {
     Ok(())
 }
 
-/// Refuses zone flags the slab allocator cannot honour (the kernel's `GFP_SLAB_BUG_MASK`: there
-/// are no DMA32 or HIGHMEM kmalloc caches, and kmalloc answers them with a warning and strips
-/// them), then checks the flags like every memlab allocation ([`Gfp::check_allocation`]).
-fn check_gfp(gfp: Gfp) -> Result {
-    if gfp.intersects(Gfp::DMA32 | Gfp::HIGHMEM) {
-        return Err(EINVAL);
-    }
-    gfp.check_allocation()
-}
-
 /// The byte length of an `n`-element array of `size`-byte elements, checked like any length.
 fn array_len(n: usize, size: usize) -> Result<usize> {
     let len = n.checked_mul(size).ok_or(EOVERFLOW)?;
@@ -142,9 +132,9 @@ impl KmallocBuf<MaybeUninit<u8>> {
     /// `__GFP_NOFAIL` in `gfp`; `ENOMEM` when kmalloc fails.
     pub(crate) fn new_uninit(len: usize, gfp: Gfp) -> Result<Self> {
         check_len(len)?;
-        check_gfp(gfp)?;
-        // SAFETY: Any size and any `Gfp` that `check_gfp` lets through are valid arguments; `gfp`
-        // decides whether it sleeps.
+        gfp.check_slab_allocation()?;
+        // SAFETY: Any size and any `Gfp` that `check_slab_allocation` lets through are valid
+        // arguments; `gfp` decides whether it sleeps.
         let ptr = unsafe { generated::memlab_kmalloc(len, gfp.as_raw()) };
         // SAFETY: `ptr` is kmalloc's fresh answer for `len` bytes, `len` was checked above.
         unsafe { Self::from_raw(ptr, len) }
@@ -157,7 +147,7 @@ impl KmallocBuf<MaybeUninit<u8>> {
     /// `EOVERFLOW` when `n * size` overflows; otherwise as [`Self::new_uninit`].
     pub(crate) fn array_uninit(n: usize, size: usize, gfp: Gfp) -> Result<Self> {
         let len = array_len(n, size)?;
-        check_gfp(gfp)?;
+        gfp.check_slab_allocation()?;
         // SAFETY: As in `new_uninit`; `n * size` does not overflow.
         let ptr = unsafe { generated::memlab_kmalloc_array(n, size, gfp.as_raw()) };
         // SAFETY: `ptr` is the fresh answer for `n * size == len` bytes, checked above.
@@ -185,7 +175,7 @@ impl KmallocBuf {
     /// As [`KmallocBuf::new_uninit`].
     pub(crate) fn zeroed(len: usize, gfp: Gfp) -> Result<Self> {
         check_len(len)?;
-        check_gfp(gfp)?;
+        gfp.check_slab_allocation()?;
         // SAFETY: As in `new_uninit`.
         let ptr = unsafe { generated::memlab_kzalloc(len, gfp.as_raw()) };
         // SAFETY: `ptr` is kzalloc's fresh answer for `len` zeroed bytes, `len` checked above.
@@ -199,7 +189,7 @@ impl KmallocBuf {
     /// As [`KmallocBuf::array_uninit`].
     pub(crate) fn zeroed_array(n: usize, size: usize, gfp: Gfp) -> Result<Self> {
         let len = array_len(n, size)?;
-        check_gfp(gfp)?;
+        gfp.check_slab_allocation()?;
         // SAFETY: As in `new_uninit`; `n * size` does not overflow.
         let ptr = unsafe { generated::memlab_kcalloc(n, size, gfp.as_raw()) };
         // SAFETY: `ptr` is kcalloc's fresh answer for `len` zeroed bytes, checked above.
@@ -215,7 +205,7 @@ impl KmallocBuf {
     /// allocation alone when it fails).
     pub(crate) fn resize(&mut self, new_len: usize, gfp: Gfp) -> Result {
         check_len(new_len)?;
-        check_gfp(gfp)?;
+        gfp.check_slab_allocation()?;
         let old = self.ptr.as_ptr().cast();
         // SAFETY: `old` is a live kmalloc allocation (type invariant); on success krealloc frees
         // or reuses it, on failure it is untouched.

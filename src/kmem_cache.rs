@@ -248,7 +248,7 @@ impl KmemCache {
     }
 
     fn alloc_raw<T: Byte>(&self, gfp: Gfp) -> Result<SlabObject<'_, T>> {
-        gfp.check_allocation()?;
+        gfp.check_slab_allocation()?;
         // SAFETY: `self.ptr` is a live cache (type invariant); the callers keep `__GFP_ZERO`
         // away from caches with a constructor.
         let ptr = unsafe { bindings::kmem_cache_alloc_noprof(self.ptr.as_ptr(), gfp.as_raw()) };
@@ -264,7 +264,8 @@ impl KmemCache {
     /// # Errors
     ///
     /// `EINVAL` for `__GFP_ZERO` in `gfp` on a cache with a constructor (it would destroy the
-    /// constructed state); `ENOMEM` when the allocation fails.
+    /// constructed state) and for flags [`Gfp::check_slab_allocation`] refuses; `ENOMEM` when
+    /// the allocation fails.
     pub(crate) fn alloc(&self, gfp: Gfp) -> Result<SlabObject<'_>> {
         if self.constructed {
             if gfp.contains(Gfp::ZERO) {
@@ -281,8 +282,8 @@ impl KmemCache {
     ///
     /// # Errors
     ///
-    /// `EINVAL` if the cache has a constructor (use [`KmemCache::alloc`]); `ENOMEM` when the
-    /// allocation fails.
+    /// `EINVAL` if the cache has a constructor (use [`KmemCache::alloc`]) or for flags
+    /// [`Gfp::check_slab_allocation`] refuses; `ENOMEM` when the allocation fails.
     pub(crate) fn alloc_uninit(&self, gfp: Gfp) -> Result<SlabObject<'_, MaybeUninit<u8>>> {
         if self.constructed {
             return Err(EINVAL);

@@ -149,13 +149,14 @@ impl<'c> Mempool<'c> {
     ///
     /// # Errors
     ///
-    /// `EINVAL` for `__GFP_ZERO` (mempools do not support it; memlab zeroes anyway); `ENOMEM`
-    /// when neither the allocator nor the reserve has an element and `gfp` cannot sleep.
+    /// `EINVAL` for `__GFP_ZERO` (mempools do not support it; memlab zeroes anyway) and for flags
+    /// [`Gfp::check_slab_allocation`] refuses; `ENOMEM` when neither the allocator nor the
+    /// reserve has an element and `gfp` cannot sleep.
     pub(crate) fn alloc(&self, gfp: Gfp) -> Result<PoolElement<'_, 'c>> {
         if gfp.contains(Gfp::ZERO) {
             return Err(EINVAL);
         }
-        gfp.check_allocation()?;
+        gfp.check_slab_allocation()?;
         // SAFETY: `self.ptr` is a live pool (type invariant); `gfp` has no `__GFP_ZERO`.
         let element = unsafe { generated::memlab_mempool_alloc(self.ptr.as_ptr(), gfp.as_raw()) };
         let element = NonNull::new(element).ok_or(ENOMEM)?;
