@@ -17,7 +17,7 @@
 //! What the kernel would answer with a warning is refused here with an error first: a name that
 //! is empty, has a space, or is already in use by another memlab cache (the kernel's caches
 //! cannot collide: memlab names its caches `memlab_<name>`); an object size of 0 or above
-//! `KMALLOC_MAX_SIZE`; an alignment that is not a power of two; `__GFP_ZERO` with a
+//! [`MAX_OBJECT_SIZE`]; an alignment that is not a power of two; `__GFP_ZERO` with a
 //! constructor. The `kernel` crate has no peer.
 
 use core::{
@@ -37,6 +37,11 @@ use crate::{
     gfp::Gfp,
     kmalloc, //
 };
+
+/// The largest object memlab's caches hold: half of `KMALLOC_MAX_SIZE` (2 MiB), so that an
+/// object plus its debugging metadata (red zones, owner tracking) still fits the largest slab.
+/// A larger cache could fail to be created, and the kernel reports that with a stack dump.
+pub(crate) const MAX_OBJECT_SIZE: usize = kmalloc::MAX_SIZE / 2;
 
 /// Flags for [`KmemCache::new`], the kernel's `SLAB_*` values.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -155,7 +160,7 @@ fn release_name(name: &CStr) {
 /// # Invariants
 ///
 /// - `ptr` is a cache `kmem_cache_create` returned for objects of `object_size` bytes, not yet
-///   destroyed, owned by `self`; `1 <= object_size <= KMALLOC_MAX_SIZE`.
+///   destroyed, owned by `self`; `1 <= object_size <= MAX_OBJECT_SIZE`.
 /// - `constructed` says whether it has a constructor, which initialises every byte of every
 ///   object.
 /// - `name` is reserved in `NAMES` for as long as the cache exists.
@@ -178,7 +183,7 @@ impl KmemCache {
     /// # Errors
     ///
     /// `EINVAL` for an empty name, a name with whitespace, a size of 0 or above
-    /// `KMALLOC_MAX_SIZE`, or an alignment that is not a power of two (0 means "none");
+    /// [`MAX_OBJECT_SIZE`], or an alignment that is not a power of two (0 means "none");
     /// `EEXIST` if a memlab cache of that name exists; `ENOMEM` if the kernel cannot create it.
     pub(crate) fn new(name: &CStr, size: usize, align: usize, flags: SlabFlags) -> Result<Self> {
         Self::create(name, size, align, flags, None)
@@ -204,7 +209,7 @@ impl KmemCache {
         flags: SlabFlags,
         ctor: Option<unsafe extern "C" fn(*mut kernel::ffi::c_void)>,
     ) -> Result<Self> {
-        if size == 0 || size > kmalloc::MAX_SIZE || (align != 0 && !align.is_power_of_two()) {
+        if size == 0 || size > MAX_OBJECT_SIZE || (align != 0 && !align.is_power_of_two()) {
             return Err(EINVAL);
         }
         kernel::task::might_sleep();
@@ -214,7 +219,7 @@ impl KmemCache {
             ctor,
             ..Default::default()
         };
-        // CAST: `size <= KMALLOC_MAX_SIZE` (4 MiB, checked above) fits `unsigned int`.
+        // CAST: `size <= MAX_OBJECT_SIZE` (2 MiB, checked above) fits `unsigned int`.
         let size_c = size as u32;
         // SAFETY: `name` is a NUL-terminated string without spaces (the kernel copies it);
         // `size` and `align` were checked above; `args` is a valid `struct kmem_cache_args` whose
@@ -470,6 +475,14 @@ mod tests {
     }
 
     #[test]
+    fn the_largest_objects_fit_with_every_debug_flag() -> Result {
+        let flags = SlabFlags::POISON | SlabFlags::RED_ZONE | SlabFlags::STORE_USER;
+        let cache = KmemCache::new(c"largest", MAX_OBJECT_SIZE, 0, flags)?;
+        assert_eq!(cache.object_size(), MAX_OBJECT_SIZE);
+        Ok(())
+    }
+
+    #[test]
     fn names_are_checked() -> Result {
         let cache = KmemCache::new(c"named", 8, 0, SlabFlags::NONE)?;
         assert_eq!(cache.name().to_bytes(), b"memlab_named");
@@ -494,7 +507,7 @@ mod tests {
             Some(EINVAL)
         );
         assert_eq!(
-            KmemCache::new(c"huge", kmalloc::MAX_SIZE + 1, 0, SlabFlags::NONE).err(),
+            KmemCache::new(c"huge", MAX_OBJECT_SIZE + 1, 0, SlabFlags::NONE).err(),
             Some(EINVAL)
         );
         Ok(())
