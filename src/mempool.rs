@@ -104,10 +104,10 @@ impl<'c> Mempool<'c> {
                 if cache.has_constructor() {
                     return Err(EINVAL);
                 }
-                // SAFETY: `cache` is a live cache without constructor that outlives the pool
+                let raw_cache = cache.as_raw();
+                // SAFETY: `raw_cache` is a live cache without constructor that outlives the pool
                 // (`'c`); `min_nr >= 1`; we may sleep.
-                let ptr =
-                    unsafe { generated::memlab_mempool_create_slab(min_nr_c, cache.as_raw()) };
+                let ptr = unsafe { generated::memlab_mempool_create_slab(min_nr_c, raw_cache) };
                 (ptr, cache.object_size(), false)
             }
             Backing::Pages { order } => {
