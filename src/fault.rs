@@ -62,6 +62,15 @@ impl Drop for FailNth {
     }
 }
 
+/// Runs `op` with the current task's `n`-th decision point armed to fail; returns what `op`
+/// returned and whether the failure was injected, or `None` when the kernel cannot inject
+/// faults here.
+pub(crate) fn run_failing<T>(n: u32, op: impl FnOnce() -> T) -> Option<(T, bool)> {
+    let fail = FailNth::arm(n)?;
+    let result = op();
+    Some((result, fail.injected()))
+}
+
 /// What [`fail_each_point`] saw.
 pub(crate) struct FailWalk {
     /// Decision points the operation reached: the runs in which the armed failure was injected.
@@ -95,11 +104,10 @@ pub(crate) fn fail_each_point<S, T>(
     };
     for n in 1..=max {
         let input = setup()?;
-        let Some(fail) = FailNth::arm(n) else {
+        let Some((result, injected)) = run_failing(n, || op(input)) else {
             return Ok(None);
         };
-        let result = op(input);
-        if !fail.injected() {
+        if !injected {
             walk.completed = result.is_ok();
             break;
         }

@@ -132,10 +132,8 @@ impl Gfp {
     /// several uses of the flag (without direct reclaim, at costly orders).
     #[track_caller]
     pub(crate) fn check_allocation(self) -> Result {
-        let zones = [Self::DMA, Self::DMA32, Self::HIGHMEM];
-        if zones.iter().filter(|&&zone| self.contains(zone)).count() > 1
-            || self.contains(Self::NOFAIL)
-        {
+        let zones = Self::DMA.0 | Self::DMA32.0 | Self::HIGHMEM.0;
+        if (self.0 & zones).count_ones() > 1 || self.contains(Self::NOFAIL) {
             return Err(EINVAL);
         }
         if self.may_sleep() {

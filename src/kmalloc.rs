@@ -240,7 +240,7 @@ impl<T: Byte> Drop for KmallocBuf<T> {
 #[kunit_tests(memlab_kmalloc)]
 mod tests {
     use super::*;
-    use crate::{fault::FailNth, testing};
+    use crate::{fault, testing};
     use kernel::page::PAGE_SIZE;
 
     type Uninit = KmallocBuf<MaybeUninit<u8>>;
@@ -249,7 +249,9 @@ mod tests {
     fn ksize_reports_the_bucket() -> Result {
         assert_eq!(Uninit::new_uninit(1, Gfp::KERNEL)?.ksize(), 8);
         assert_eq!(Uninit::new_uninit(100, Gfp::KERNEL)?.ksize(), 128);
+        assert_eq!(Uninit::new_uninit(4096, Gfp::KERNEL)?.ksize(), 4096);
         assert_eq!(Uninit::new_uninit(4097, Gfp::KERNEL)?.ksize(), 8192);
+        assert_eq!(Uninit::new_uninit(100, Gfp::ATOMIC)?.ksize(), 128);
         Ok(())
     }
 
@@ -281,22 +283,18 @@ mod tests {
 
     #[test]
     fn injected_failures_are_enomem() -> Result {
-        let Some(fail) = FailNth::arm(1) else {
-            testing::skip(c"no fault injection in this kernel");
+        let Some(result) =
+            testing::fail_nth(1, || Uninit::new_uninit(100, Gfp::KERNEL | Gfp::NOWARN))
+        else {
             return Ok(());
         };
-        let result = Uninit::new_uninit(100, Gfp::KERNEL | Gfp::NOWARN);
-        if !fail.injected() {
-            testing::skip(c"failslab is not configured (see tests/guest/suite)");
-            return Ok(());
-        }
         assert_eq!(result.err(), Some(ENOMEM));
 
         // A failed krealloc leaves the buffer as it was.
         let mut buf = Uninit::new_uninit(16, Gfp::KERNEL)?.fill(7);
-        let fail = FailNth::arm(1).ok_or(EINVAL)?;
-        let result = buf.resize(200, Gfp::KERNEL | Gfp::NOWARN);
-        assert!(fail.injected());
+        let (result, injected) =
+            fault::run_failing(1, || buf.resize(200, Gfp::KERNEL | Gfp::NOWARN)).ok_or(EINVAL)?;
+        assert!(injected);
         assert_eq!(result.err(), Some(ENOMEM));
         assert_eq!(buf.len(), 16);
         assert!(buf.as_slice().iter().all(|&b| b == 7));

@@ -30,6 +30,17 @@ fn page_of(pages: &Pages, index: usize) -> Result<*mut kernel::bindings::page> {
     Ok(page.as_ptr())
 }
 
+/// Runs `f` on the `PAGE_SIZE` bytes of the page mapped at `addr`.
+///
+/// # Safety
+///
+/// `addr` maps a page of initialised bytes (`Pages<u8>`) that stays mapped, and that nothing else
+/// accesses, until this returns.
+unsafe fn on_mapped_page<R>(addr: *mut kernel::ffi::c_void, f: impl FnOnce(&mut [u8]) -> R) -> R {
+    // SAFETY: Guaranteed by the caller.
+    f(unsafe { core::slice::from_raw_parts_mut(addr.cast::<u8>(), PAGE_SIZE) })
+}
+
 /// Maps page `index` of `pages` with `kmap`, runs `f` on its `PAGE_SIZE` bytes, then `kunmap`s.
 /// May sleep.
 ///
@@ -46,11 +57,11 @@ pub(crate) fn with_kmap<R>(
     // SAFETY: `page` is a page of the block `pages` owns, which stays allocated and exclusively
     // borrowed until after the `kunmap` below; we are in a context that may sleep.
     let addr = unsafe { generated::memlab_kmap(page) };
-    // SAFETY: `kmap` returned the address of the whole page, mapped until `kunmap`; its bytes are
-    // initialised (`Pages<u8>`) and nothing else reaches them while `pages` is borrowed mutably.
-    let bytes = unsafe { core::slice::from_raw_parts_mut(addr.cast::<u8>(), PAGE_SIZE) };
-    let result = f(bytes);
-    // SAFETY: `page` was mapped by the `kmap` above, and `bytes` ended with `f`.
+    // SAFETY: `kmap` returned the address of the whole page, mapped until `kunmap` below; its
+    // bytes are initialised (`Pages<u8>`) and nothing else reaches them while `pages` is
+    // borrowed mutably.
+    let result = unsafe { on_mapped_page(addr, f) };
+    // SAFETY: `page` was mapped by the `kmap` above, and the bytes were lent to `f` only.
     unsafe { generated::memlab_kunmap(page) };
     Ok(result)
 }
@@ -69,9 +80,8 @@ pub(crate) fn with_kmap_local<R>(
     let page = page_of(pages, index)?;
     // SAFETY: As in `with_kmap`, without the sleeping requirement.
     let addr = unsafe { generated::memlab_kmap_local_page(page) };
-    // SAFETY: As in `with_kmap`: the page is mapped at `addr` until `kunmap_local`.
-    let bytes = unsafe { core::slice::from_raw_parts_mut(addr.cast::<u8>(), PAGE_SIZE) };
-    let result = f(bytes);
+    // SAFETY: As in `with_kmap`: the page is mapped at `addr` until `kunmap_local` below.
+    let result = unsafe { on_mapped_page(addr, f) };
     // SAFETY: `addr` is the most recent `kmap_local_page` mapping of this task still alive: any
     // mapping `f` made in between was scoped inside `f` and has been unmapped already.
     unsafe { generated::memlab_kunmap_local(addr) };

@@ -368,7 +368,7 @@ impl<T: Byte> Drop for SlabObject<'_, T> {
 #[kunit_tests(memlab_kmem_cache)]
 mod tests {
     use super::*;
-    use crate::{fault::FailNth, testing};
+    use crate::testing;
     use core::sync::atomic::{
         AtomicU32,
         Ordering, //
@@ -516,15 +516,9 @@ mod tests {
     #[test]
     fn injected_failures_are_enomem() -> Result {
         let cache = KmemCache::new(c"failing", 128, 0, SlabFlags::NO_MERGE)?;
-        let Some(fail) = FailNth::arm(1) else {
-            testing::skip(c"no fault injection in this kernel");
+        let Some(result) = testing::fail_nth(1, || cache.alloc(Gfp::KERNEL | Gfp::NOWARN)) else {
             return Ok(());
         };
-        let result = cache.alloc(Gfp::KERNEL | Gfp::NOWARN);
-        if !fail.injected() {
-            testing::skip(c"failslab is not configured (see tests/guest/suite)");
-            return Ok(());
-        }
         assert_eq!(result.err(), Some(ENOMEM));
         assert!(cache.alloc(Gfp::KERNEL).is_ok());
         Ok(())

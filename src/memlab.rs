@@ -158,7 +158,7 @@ fn prove_ffi_paths(page_size: u64) -> Result {
     pr_info!("bindgen: virt_to_phys(page_address(page)) lies in zone {zone}\n");
 
     let gfp = Gfp::KERNEL;
-    let bucket = shim::kmalloc_bucket_size(100, gfp)?;
+    let bucket = kmalloc::KmallocBuf::new_uninit(100, gfp)?.ksize();
     pr_info!(
         "C shim: kmalloc(100, {gfp}) lands in the {} bucket\n",
         Bytes(bucket as u64)

@@ -230,7 +230,7 @@ impl Drop for PoolElement<'_, '_> {
 mod tests {
     use super::*;
     use crate::{
-        fault::FailNth,
+        fault,
         kmem_cache::SlabFlags,
         testing, //
     };
@@ -241,23 +241,18 @@ mod tests {
     fn reserve_survives_allocator_failure(pool: &Mempool<'_>) -> Result {
         let mut elements = KVec::new();
         for taken in 1..=pool.min_nr() {
-            let Some(fail) = FailNth::arm(2) else {
-                testing::skip(c"no fault injection in this kernel");
+            let Some(element) = testing::fail_nth(2, || pool.alloc(Gfp::KERNEL | Gfp::NOWARN))
+            else {
                 return Ok(());
             };
-            let mut element = pool.alloc(Gfp::KERNEL | Gfp::NOWARN)?;
-            if !fail.injected() {
-                testing::skip(c"failslab/fail_page_alloc are not configured (tests/guest/suite)");
-                return Ok(());
-            }
+            let mut element = element?;
             assert_eq!(pool.reserve(), pool.min_nr() - taken);
             assert!(element.as_mut_slice().iter().all(|&b| b == 0));
             element.as_mut_slice().fill(0xee);
             elements.push(element, GFP_KERNEL)?;
         }
-        let fail = FailNth::arm(2).ok_or(EINVAL)?;
-        let result = pool.alloc(Gfp::NOWAIT);
-        assert!(fail.injected());
+        let (result, injected) = fault::run_failing(2, || pool.alloc(Gfp::NOWAIT)).ok_or(EINVAL)?;
+        assert!(injected);
         assert_eq!(result.err(), Some(ENOMEM));
         // Elements go back to the reserve first.
         drop(elements);

@@ -319,7 +319,7 @@ impl<T: Byte> Drop for FreePages<T> {
 #[kunit_tests(memlab_pages)]
 mod tests {
     use super::*;
-    use crate::{fault::FailNth, testing};
+    use crate::{fault, testing};
 
     #[test]
     fn every_order_is_physically_contiguous() -> Result {
@@ -378,19 +378,14 @@ mod tests {
 
     #[test]
     fn injected_failures_are_enomem() -> Result {
-        let Some(fail) = FailNth::arm(1) else {
-            testing::skip(c"no fault injection in this kernel");
+        let Some(result) = testing::fail_nth(1, || Pages::alloc(0, Gfp::KERNEL | Gfp::NOWARN))
+        else {
             return Ok(());
         };
-        let result = Pages::alloc(0, Gfp::KERNEL | Gfp::NOWARN);
-        if !fail.injected() {
-            testing::skip(c"fail_page_alloc is not configured (see tests/guest/suite)");
-            return Ok(());
-        }
         assert_eq!(result.err(), Some(ENOMEM));
-        let fail = FailNth::arm(1).ok_or(EINVAL)?;
-        let result = FreePages::get(2, Gfp::KERNEL | Gfp::NOWARN);
-        assert!(fail.injected());
+        let (result, injected) =
+            fault::run_failing(1, || FreePages::get(2, Gfp::KERNEL | Gfp::NOWARN)).ok_or(EINVAL)?;
+        assert!(injected);
         assert_eq!(result.err(), Some(ENOMEM));
         Ok(())
     }

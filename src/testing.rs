@@ -46,6 +46,28 @@ pub(crate) fn observe_edu<R>(f: impl FnOnce(&crate::edu::Edu) -> Result<R>) -> R
     }
 }
 
+/// Why a failure-path case skips: the kernel has no fault injection.
+const NO_FAULT_INJECTION: &CStr = c"no fault injection in this kernel";
+/// Why a failure-path case skips: nothing was injected, the VM suite did not configure it.
+const FAULT_INJECTION_OFF: &CStr =
+    c"failslab / fail_page_alloc are not configured (see tests/guest/suite)";
+
+/// [`fault::run_failing`] for a KUnit case: returns what `op` returned with its `n`-th decision
+/// point failed, or skips the case (and returns `None`) when nothing could be injected.
+pub(crate) fn fail_nth<T>(n: u32, op: impl FnOnce() -> T) -> Option<T> {
+    match fault::run_failing(n, op) {
+        None => {
+            skip(NO_FAULT_INJECTION);
+            None
+        }
+        Some((_, false)) => {
+            skip(FAULT_INJECTION_OFF);
+            None
+        }
+        Some((result, true)) => Some(result),
+    }
+}
+
 /// [`fault::fail_each_point`] for a KUnit case: skips the case (and returns `None`) when the
 /// kernel cannot inject faults, or when no decision point was reached because the VM suite did
 /// not configure failslab / fail_page_alloc.
@@ -60,11 +82,11 @@ pub(crate) fn fail_each_point<S, T>(
 ) -> Result<Option<FailWalk>> {
     match fault::fail_each_point(max, setup, op)? {
         None => {
-            skip(c"no fault injection in this kernel");
+            skip(NO_FAULT_INJECTION);
             Ok(None)
         }
         Some(walk) if walk.points == 0 => {
-            skip(c"failslab / fail_page_alloc are not configured (see tests/guest/suite)");
+            skip(FAULT_INJECTION_OFF);
             Ok(None)
         }
         walk => Ok(walk),

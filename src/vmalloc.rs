@@ -281,7 +281,7 @@ impl<T: Byte> Drop for VmallocBuf<T> {
 #[kunit_tests(memlab_vmalloc)]
 mod tests {
     use super::*;
-    use crate::{fault::FailNth, shim, testing};
+    use crate::{fault, shim, testing};
 
     type Uninit = VmallocBuf<MaybeUninit<u8>>;
 
@@ -356,15 +356,11 @@ mod tests {
 
     #[test]
     fn injected_failures_are_enomem() -> Result {
-        let Some(fail) = FailNth::arm(1) else {
-            testing::skip(c"no fault injection in this kernel");
+        let Some(result) = testing::fail_nth(1, || {
+            Uninit::with_flags(16 * PAGE_SIZE, Gfp::KERNEL | Gfp::NOWARN)
+        }) else {
             return Ok(());
         };
-        let result = Uninit::with_flags(16 * PAGE_SIZE, Gfp::KERNEL | Gfp::NOWARN);
-        if !fail.injected() {
-            testing::skip(c"failslab is not configured (see tests/guest/suite)");
-            return Ok(());
-        }
         assert_eq!(result.err(), Some(ENOMEM));
 
         // Fail each decision point of one vmalloc in turn (the syzkaller fail-nth walk). Some
@@ -386,9 +382,11 @@ mod tests {
         );
         assert!(walk.errors >= 1);
         assert!(walk.completed);
-        let fail = FailNth::arm(1).ok_or(EINVAL)?;
-        let result = Uninit::kvmalloc_uninit(100, Gfp::KERNEL | Gfp::NOWARN);
-        assert!(fail.injected());
+        let (result, injected) = fault::run_failing(1, || {
+            Uninit::kvmalloc_uninit(100, Gfp::KERNEL | Gfp::NOWARN)
+        })
+        .ok_or(EINVAL)?;
+        assert!(injected);
         assert_eq!(result.err(), Some(ENOMEM));
         Ok(())
     }
