@@ -22,7 +22,10 @@ use kernel::{
     prelude::*, //
 };
 
-use crate::gfp::Gfp;
+use crate::{
+    gfp::Gfp,
+    gfp_policy::Family, //
+};
 
 /// A device that can do DMA, bound to a driver, with its DMA masks set.
 ///
@@ -35,7 +38,19 @@ pub(crate) unsafe trait DmaDevice {
     fn as_raw_device(&self) -> *mut bindings::device;
 }
 
+/// The largest coherent buffer memlab asks for: one block of the page allocator's largest order
+/// (`PAGE_SIZE << MAX_PAGE_ORDER`). dma-direct serves a coherent buffer from one page block, and
+/// larger sizes fail with a WARN (or wrap in `PAGE_ALIGN` near `usize::MAX`).
+pub(crate) const MAX_LEN: usize = kernel::page::PAGE_SIZE << bindings::MAX_PAGE_ORDER;
+
 /// A coherent DMA buffer, freed on drop.
+///
+/// # Context
+///
+/// Dropping frees with `dma_free_attrs`, which must run with interrupts enabled (it WARNs
+/// otherwise) and may sleep (the memory may come from CMA or need remapping): drop it in process
+/// context, never under a spinlock. `drop` calls `might_sleep()` first, so
+/// `CONFIG_DEBUG_ATOMIC_SLEEP` reports every misuse, not only those with interrupts off.
 ///
 /// # Invariants
 ///
@@ -50,8 +65,8 @@ pub(crate) struct DmaCoherent<'d> {
     _device: PhantomData<&'d ()>,
 }
 
-// SAFETY: The buffer is owned exclusively; `dma_free_attrs` may run on any thread (with
-// interrupts enabled: it WARNs otherwise); the device pointer is only passed back to the DMA API.
+// SAFETY: The buffer is owned exclusively; `dma_free_attrs` may run on any thread (in the context
+// the type's docs require); the device pointer is only passed back to the DMA API.
 unsafe impl Send for DmaCoherent<'_> {}
 
 // SAFETY: Shared access gives no access to the bytes (only `len`, `dma_handle`).
@@ -62,17 +77,22 @@ impl<'d> DmaCoherent<'d> {
     ///
     /// # Errors
     ///
-    /// `EINVAL` for `len == 0` or zone flags in `gfp` (the DMA API picks the zone from the
-    /// device's mask, and strips them with a warning); `ENOMEM` when the allocation fails.
+    /// `EINVAL` for `len == 0`, `len > MAX_LEN`, or a flag the DMA allow-list lacks (zone
+    /// modifiers: the DMA API picks the zone from the device's mask and drops them;
+    /// `__GFP_COMP`: a WARN; see [`crate::gfp_policy`]); `ENOMEM` when the allocation fails.
     pub(crate) fn new(device: &'d impl DmaDevice, len: usize, gfp: Gfp) -> Result<Self> {
-        if len == 0 || gfp.intersects(Gfp::DMA | Gfp::DMA32 | Gfp::HIGHMEM) {
+        if len == 0 || len > MAX_LEN {
             return Err(EINVAL);
         }
-        gfp.check_allocation()?;
+        gfp.check_for(Family::DmaCoherent)?;
         let dev = device.as_raw_device();
         let mut handle: bindings::dma_addr_t = 0;
-        // SAFETY: `dev` is a bound device with its masks set, for `'d` (`DmaDevice`); `handle` is
-        // writable; `gfp` has no zone flags; `gfp` decides whether this may sleep.
+        // SAFETY:
+        // - `dev` is a bound device with its masks set, for `'d` (`DmaDevice`);
+        // - `1 <= len <= MAX_LEN` (checked), so no size computation wraps;
+        // - `handle` is a valid place to write the bus address;
+        // - `gfp` holds only flags the DMA API accepts (no zone modifier, no `__GFP_COMP`,
+        //   checked); whether it may sleep is the caller's choice of `gfp`.
         let cpu = unsafe { bindings::dma_alloc_attrs(dev, len, &mut handle, gfp.as_raw(), 0) };
         let cpu = NonNull::new(cpu.cast::<u8>()).ok_or(ENOMEM)?;
         // INVARIANT: A fresh, zeroed coherent buffer of `len` bytes for `dev`, borrowed for `'d`.
@@ -111,6 +131,8 @@ impl<'d> DmaCoherent<'d> {
 
 impl Drop for DmaCoherent<'_> {
     fn drop(&mut self) {
+        // See "Context" on the type: report a drop in atomic context at every drop.
+        kernel::task::might_sleep();
         // SAFETY: `cpu`/`handle` came from `dma_alloc_attrs` for `dev` with `len` bytes and are
         // owned by `self`; `dev` is still bound (borrowed for `'d`); no transfer is running (it
         // would hold `&mut self`). Freed once, here.
@@ -199,6 +221,8 @@ mod tests {
                 edu.dma_from_device(&mut buf, 1000, 0, 100).err(),
                 edu.dma_from_device(&mut buf, 0, 0, 0).err(),
                 DmaCoherent::new(edu, 0, Gfp::KERNEL).err(),
+                DmaCoherent::new(edu, MAX_LEN + 1, Gfp::KERNEL).err(),
+                DmaCoherent::new(edu, usize::MAX, Gfp::KERNEL).err(),
                 DmaCoherent::new(edu, 64, Gfp::KERNEL | Gfp::DMA32).err(),
             ])
         })?

@@ -26,7 +26,10 @@ use kernel::{
     },
     pci,
     prelude::*,
-    sync::aref::ARef,
+    sync::{
+        aref::ARef,
+        lock::GlobalGuard, //
+    },
     time::{
         delay::fsleep,
         Delta, //
@@ -39,6 +42,7 @@ use crate::{
         DmaDevice, //
     },
     ioremap::IoMapping,
+    lifecycle::Lifecycle,
 };
 
 /// QEMU's PCI vendor ID.
@@ -51,6 +55,10 @@ pub(crate) const IDENTIFICATION: u32 = 0x0100_00ed;
 pub(crate) const DMA_ADDRESS_BITS: u32 = 28;
 /// The size of the device's DMA buffer.
 pub(crate) const DEVICE_BUFFER_SIZE: usize = 4096;
+/// How long a transfer sleeps between two polls of the command register, in milliseconds.
+const POLL_MS: i64 = 10;
+/// After this many polls (5 s) a transfer says in dmesg that it is still waiting.
+const WARN_AFTER_POLLS: u32 = 500;
 
 /// Register offsets in BAR 0 and their bits.
 mod regs {
@@ -66,6 +74,8 @@ mod regs {
     pub(super) const DMA_COUNT: usize = 0x90;
     /// DMA command (64-bit).
     pub(super) const DMA_COMMAND: usize = 0x98;
+    /// One past the last register memlab uses: BAR 0 must be at least this long.
+    pub(super) const END: usize = 0xa0;
     /// DMA command bit: start; the device clears it when the transfer is done.
     pub(super) const DMA_RUN: u64 = 0x1;
     /// DMA command bit: direction device-to-RAM (clear: RAM-to-device).
@@ -188,16 +198,25 @@ impl Edu {
         self.regs.write64(regs::DMA_COMMAND, command)?;
         // The engine runs from a timer 100 ms (guest time) later. `buf` stays borrowed mutably
         // until the device reports completion: only then may the CPU touch or free it, so this
-        // waits for as long as that takes.
-        let mut waited_ms = 0;
-        while self.regs.read64(regs::DMA_COMMAND)? & regs::DMA_RUN != 0 {
-            fsleep(Delta::from_millis(10));
-            waited_ms += 10;
-            if waited_ms == 5000 {
+        // waits for as long as that takes, and no error may end the wait early.
+        let mut polls: u32 = 0;
+        while self.dma_running() {
+            fsleep(Delta::from_millis(POLL_MS));
+            polls = polls.saturating_add(1);
+            if polls == WARN_AFTER_POLLS {
                 pr_warn!("edu: DMA still running after 5 s; waiting on\n");
             }
         }
         Ok(())
+    }
+
+    /// Whether the DMA engine is still running the transfer last started.
+    fn dma_running(&self) -> bool {
+        // The command register lies inside BAR 0 (`bind` refuses a smaller BAR), so the read
+        // cannot fail; if it ever did, "still running" is the answer that keeps the buffer safe.
+        self.regs
+            .read64(regs::DMA_COMMAND)
+            .map_or(true, |command| command & regs::DMA_RUN != 0)
     }
 }
 
@@ -224,16 +243,51 @@ impl Drop for Edu {
     }
 }
 
+/// Where the device slot is in its life (see [`crate::lifecycle`]).
+static EDU_LIFE: Lifecycle = Lifecycle::new();
+
 kernel::sync::global_lock! {
-    // SAFETY: `init` is called by the module initialiser before the driver is registered.
+    // SAFETY: `EDU.init()` is called only by `DeviceSlot::open`, after it won `EDU_LIFE.claim()`,
+    // which succeeds once; every other use goes through `slot()`, which locks only once
+    // `EDU_LIFE` says the slot is open (after the initialisation).
     unsafe(uninit) static EDU: Mutex<Option<Edu>> = None;
 }
 
-/// Prepares the device slot; called once by the module initialiser, before registering the
-/// driver.
-pub(crate) fn init() {
-    // SAFETY: Called exactly once, before any other use of `EDU`.
-    unsafe { EDU.init() };
+/// The slot that holds the bound edu device, open for as long as this value lives. The module
+/// opens it before registering the driver and drops it after unregistering (unbinding empties
+/// the slot); while it is closed, binding fails and [`with`] answers `ENODEV`.
+pub(crate) struct DeviceSlot(());
+
+impl DeviceSlot {
+    /// Opens the slot.
+    ///
+    /// # Errors
+    ///
+    /// `EBUSY` if it was opened before (in this load of the module).
+    pub(crate) fn open() -> Result<Self> {
+        if !EDU_LIFE.claim() {
+            return Err(EBUSY);
+        }
+        // SAFETY: This caller won the one claim, so this is the only initialisation, and nothing
+        // locks `EDU` before `open()` below.
+        unsafe { EDU.init() };
+        EDU_LIFE.open();
+        Ok(Self(()))
+    }
+}
+
+impl Drop for DeviceSlot {
+    fn drop(&mut self) {
+        let mut slot = EDU.lock();
+        EDU_LIFE.close();
+        // Empty already when the driver was unregistered first; otherwise release the device.
+        drop(slot.take());
+    }
+}
+
+/// The device slot, locked, or `ENODEV` when it is not open.
+fn slot() -> Result<GlobalGuard<EDU>> {
+    EDU_LIFE.lock_open(|| EDU.lock()).ok_or(ENODEV)
 }
 
 /// Runs `f` with the bound edu device, holding the slot's mutex (so the device cannot be unbound
@@ -244,7 +298,7 @@ pub(crate) fn init() {
 ///
 /// `ENODEV` when no edu device is bound ("not available": no `-device edu`, or unbound).
 pub(crate) fn with<R>(f: impl FnOnce(&Edu) -> R) -> Result<R> {
-    let slot = EDU.lock();
+    let slot = slot()?;
     slot.as_ref().map(f).ok_or(ENODEV)
 }
 
@@ -257,7 +311,8 @@ pub(crate) struct Binding;
 
 impl Drop for Binding {
     fn drop(&mut self) {
-        let edu = EDU.lock().take();
+        // A closed slot was emptied when it closed.
+        let edu = slot().ok().and_then(|mut slot| slot.take());
         drop(edu);
     }
 }
@@ -278,7 +333,7 @@ impl EduDriver {
         if pdev.vendor_id().as_raw() != VENDOR_QEMU || pdev.device_id() != DEVICE_EDU {
             return Err(ENODEV);
         }
-        let mut slot = EDU.lock();
+        let mut slot = slot()?;
         if slot.is_some() {
             dev_info!(
                 pdev,
@@ -288,6 +343,10 @@ impl EduDriver {
         }
         let start = pdev.resource_start(0)?;
         let len = usize::try_from(pdev.resource_len(0)?)?;
+        if len < regs::END {
+            dev_err!(pdev, "BAR 0 has {len} bytes, too few for edu's registers\n");
+            return Err(ENODEV);
+        }
         // SAFETY: BAR 0 of the device this driver is binding; its registers are only accessed
         // through `Edu`, whose DMA transfers check every address they program.
         let regs = unsafe { IoMapping::new(start, len, c"memlab-edu")? };

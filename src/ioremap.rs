@@ -29,6 +29,12 @@ use crate::shim::generated;
 
 /// A mapped range of device memory; unmapped and released on drop.
 ///
+/// # Context
+///
+/// Dropping calls `iounmap`, which frees a vmalloc-area range and may sleep: drop it in process
+/// context. `drop` calls `might_sleep()` first, so `CONFIG_DEBUG_ATOMIC_SLEEP` reports a drop in
+/// atomic context every time.
+///
 /// # Invariants
 ///
 /// - `[start, start + len)` was claimed with `request_mem_region` by `self` and holds no RAM.
@@ -39,7 +45,8 @@ pub(crate) struct IoMapping {
     len: usize,
 }
 
-// SAFETY: MMIO accessors may be used from any thread; `iounmap` and `release_mem_region` too.
+// SAFETY: MMIO accessors may be used from any thread; `iounmap` and `release_mem_region` too (in
+// the context the type's docs require).
 unsafe impl Send for IoMapping {}
 
 // SAFETY: Each register access is a single `readl`/`writel`-style instruction; concurrent
@@ -57,9 +64,20 @@ impl IoMapping {
     ///
     /// # Safety
     ///
-    /// No access through the mapping may make a device write to memory it does not own: the
-    /// range belongs to a device the caller drives (and keeps that promise for its registers), or
-    /// to a device that cannot initiate memory writes (no DMA, no bus mastering).
+    /// The returned mapping lets safe code read and write every naturally aligned 32- and 64-bit
+    /// location of the range, in any order, as often as it likes. The caller guarantees that
+    /// nothing of that can break memory safety or the kernel:
+    ///
+    /// - No access makes a device write to memory it does not own: the range belongs to a device
+    ///   the caller drives (and keeps that promise for whoever it lends the mapping to), or to a
+    ///   device that cannot initiate memory writes (no DMA, no bus mastering).
+    /// - Every aligned 32-bit (and, where the mapping is used so, 64-bit) access inside the range
+    ///   completes: the range is device memory that answers such accesses, with no holes that
+    ///   raise a bus error or machine check, and no register whose read side effects (clear on
+    ///   read, FIFO pops) another driver depends on.
+    /// - No other code relies on exclusive access to these registers while the mapping lives
+    ///   (the claim in the resource tree keeps other memlab mappings and well-behaved drivers
+    ///   out; the caller answers for code that maps without claiming).
     pub(crate) unsafe fn new(start: u64, len: usize, name: &'static CStr) -> Result<Self> {
         // CAST: `usize` fits `u64`.
         if len == 0 || start.checked_add(len as u64).is_none() {
@@ -93,14 +111,21 @@ impl IoMapping {
         self.len
     }
 
-    /// The register at `offset`, `size` bytes wide, if it lies inside and is naturally aligned.
+    /// The register at `offset`, `size` bytes wide, if it lies inside the mapping and its
+    /// address is naturally aligned. The address is what counts, not the offset: a mapping may
+    /// start at any byte, and a misaligned MMIO access is split or faults depending on the bus.
     fn register(&self, offset: usize, size: usize) -> Result<*mut kernel::ffi::c_void> {
         let end = offset.checked_add(size).ok_or(EINVAL)?;
-        if end > self.len || offset % size != 0 {
+        if end > self.len {
             return Err(EINVAL);
         }
         // SAFETY: `offset + size <= len`, so the result stays inside the mapping.
-        Ok(unsafe { self.addr.as_ptr().cast::<u8>().add(offset) }.cast())
+        let register = unsafe { self.addr.as_ptr().cast::<u8>().add(offset) };
+        // CAST: pointer to address, for the alignment check only.
+        if register as usize % size != 0 {
+            return Err(EINVAL);
+        }
+        Ok(register.cast())
     }
 
     /// `readl` at `offset`.
@@ -152,6 +177,8 @@ impl IoMapping {
 
 impl Drop for IoMapping {
     fn drop(&mut self) {
+        // See "Context" on the type.
+        kernel::task::might_sleep();
         // SAFETY: `addr` is a live `ioremap` mapping owned by `self` (type invariant); unmapped
         // once, here.
         unsafe { bindings::iounmap(self.addr.as_ptr()) };
@@ -170,11 +197,17 @@ mod tests {
     /// `acpi=off`, and the HPET is found through ACPI). A timer cannot write to memory.
     const HPET: u64 = 0xfed0_0000;
 
+    /// Maps `len` bytes of the HPET, from `skip` bytes into its registers.
+    fn map_hpet_from(skip: u64, len: usize) -> Result<IoMapping> {
+        // SAFETY: The HPET is a timer: it cannot initiate memory writes, whatever its registers
+        // are set to; its register block answers every aligned 32- and 64-bit access; no driver
+        // uses it in memlab's VM (it is found through ACPI, and the VM boots with acpi=off).
+        unsafe { IoMapping::new(HPET + skip, len, c"memlab-test") }
+    }
+
     /// Maps `len` bytes of the HPET.
     fn map_hpet(len: usize) -> Result<IoMapping> {
-        // SAFETY: The HPET is a timer: it cannot initiate memory writes, whatever its registers
-        // are set to.
-        unsafe { IoMapping::new(HPET, len, c"memlab-test") }
+        map_hpet_from(0, len)
     }
 
     /// Asks to map a range that must be refused before anything is mapped.
@@ -225,6 +258,23 @@ mod tests {
         };
         assert!(walk.errors >= 1);
         assert!(walk.completed);
+        Ok(())
+    }
+
+    #[test]
+    fn alignment_is_checked_on_the_address_not_the_offset() -> Result {
+        // A mapping that starts 2 bytes into the HPET: offset 2 is the period register.
+        let hpet = match map_hpet_from(2, 64) {
+            Err(EBUSY) => {
+                testing::skip(c"the HPET is claimed by its driver here");
+                return Ok(());
+            }
+            result => result?,
+        };
+        assert_eq!(hpet.read32(HPET_PERIOD - 2)?, 10_000_000);
+        assert_eq!(hpet.read32(0).err(), Some(EINVAL));
+        assert_eq!(hpet.read64(HPET_PERIOD - 2).err(), Some(EINVAL));
+        assert_eq!(hpet.write32(1, 0).err(), Some(EINVAL));
         Ok(())
     }
 

@@ -26,7 +26,12 @@ use kernel::{
     prelude::*, //
 };
 
-use crate::{byte::Byte, gfp::Gfp, shim::generated};
+use crate::{
+    byte::Byte,
+    gfp::Gfp,
+    gfp_policy::Family,
+    shim::generated, //
+};
 
 /// A byte buffer allocated by kmalloc, freed with `kfree` on drop.
 ///
@@ -128,13 +133,13 @@ impl KmallocBuf<MaybeUninit<u8>> {
     ///
     /// # Errors
     ///
-    /// `EINVAL` for `len == 0`, `len > KMALLOC_MAX_SIZE`, `GFP_DMA32`/`__GFP_HIGHMEM` or
-    /// `__GFP_NOFAIL` in `gfp`; `ENOMEM` when kmalloc fails.
+    /// `EINVAL` for `len == 0`, `len > KMALLOC_MAX_SIZE`, or a flag kmalloc's allow-list
+    /// lacks (see [`crate::gfp_policy`]); `ENOMEM` when kmalloc fails.
     pub(crate) fn new_uninit(len: usize, gfp: Gfp) -> Result<Self> {
         check_len(len)?;
-        gfp.check_slab_allocation()?;
-        // SAFETY: Any size and any `Gfp` that `check_slab_allocation` lets through are valid
-        // arguments; `gfp` decides whether it sleeps.
+        gfp.check_for(Family::Kmalloc)?;
+        // SAFETY: Any size up to KMALLOC_MAX_SIZE (checked) and any `Gfp` kmalloc's allow-list
+        // accepts (checked) are valid arguments; `gfp` decides whether it sleeps.
         let ptr = unsafe { generated::memlab_kmalloc(len, gfp.as_raw()) };
         // SAFETY: `ptr` is kmalloc's fresh answer for `len` bytes, `len` was checked above.
         unsafe { Self::from_raw(ptr, len) }
@@ -147,7 +152,7 @@ impl KmallocBuf<MaybeUninit<u8>> {
     /// `EOVERFLOW` when `n * size` overflows; otherwise as [`Self::new_uninit`].
     pub(crate) fn array_uninit(n: usize, size: usize, gfp: Gfp) -> Result<Self> {
         let len = array_len(n, size)?;
-        gfp.check_slab_allocation()?;
+        gfp.check_for(Family::Kmalloc)?;
         // SAFETY: As in `new_uninit`; `n * size` does not overflow.
         let ptr = unsafe { generated::memlab_kmalloc_array(n, size, gfp.as_raw()) };
         // SAFETY: `ptr` is the fresh answer for `n * size == len` bytes, checked above.
@@ -175,7 +180,7 @@ impl KmallocBuf {
     /// As [`KmallocBuf::new_uninit`].
     pub(crate) fn zeroed(len: usize, gfp: Gfp) -> Result<Self> {
         check_len(len)?;
-        gfp.check_slab_allocation()?;
+        gfp.check_for(Family::Kmalloc)?;
         // SAFETY: As in `new_uninit`.
         let ptr = unsafe { generated::memlab_kzalloc(len, gfp.as_raw()) };
         // SAFETY: `ptr` is kzalloc's fresh answer for `len` zeroed bytes, `len` checked above.
@@ -189,7 +194,7 @@ impl KmallocBuf {
     /// As [`KmallocBuf::array_uninit`].
     pub(crate) fn zeroed_array(n: usize, size: usize, gfp: Gfp) -> Result<Self> {
         let len = array_len(n, size)?;
-        gfp.check_slab_allocation()?;
+        gfp.check_for(Family::Kmalloc)?;
         // SAFETY: As in `new_uninit`; `n * size` does not overflow.
         let ptr = unsafe { generated::memlab_kcalloc(n, size, gfp.as_raw()) };
         // SAFETY: `ptr` is kcalloc's fresh answer for `len` zeroed bytes, checked above.
@@ -205,7 +210,7 @@ impl KmallocBuf {
     /// allocation alone when it fails).
     pub(crate) fn resize(&mut self, new_len: usize, gfp: Gfp) -> Result {
         check_len(new_len)?;
-        gfp.check_slab_allocation()?;
+        gfp.check_for(Family::Kmalloc)?;
         let old = self.ptr.as_ptr().cast();
         // SAFETY: `old` is a live kmalloc allocation (type invariant); on success krealloc frees
         // or reuses it, on failure it is untouched.

@@ -54,8 +54,8 @@ pub(crate) fn with_kmap<R>(
 ) -> Result<R> {
     let page = page_of(pages, index)?;
     kernel::task::might_sleep();
-    // SAFETY: `page` is a page of the block `pages` owns, which stays allocated and exclusively
-    // borrowed until after the `kunmap` below; we are in a context that may sleep.
+    // SAFETY: `page` is a valid `struct page` of the block `pages` owns, which stays allocated
+    // and exclusively borrowed until after the `kunmap` below, so the mapping cannot outlive it.
     let addr = unsafe { generated::memlab_kmap(page) };
     // SAFETY: `kmap` returned the address of the whole page, mapped until `kunmap` below; its
     // bytes are initialised (`Pages<u8>`) and nothing else reaches them while `pages` is

@@ -47,10 +47,12 @@ mod edu;
 mod fault;
 mod flags;
 mod gfp;
+mod gfp_policy;
 mod ioremap;
 mod kmalloc;
 mod kmap;
 mod kmem_cache;
+mod lifecycle;
 mod mempool;
 mod pages;
 mod report;
@@ -75,6 +77,16 @@ module! {
             description: "Harness self-test only: at load, allocate with GFP_KERNEL under a \
                 spinlock, which the debug kernel must report",
         },
+        misuse_atomic_drop: bool {
+            default: false,
+            description: "Harness self-test only: at load, drop a coherent DMA buffer under a \
+                spinlock, which the debug kernel must report",
+        },
+        leak_at_exit: bool {
+            default: false,
+            description: "Harness self-test only: at unload, leak one kmalloc buffer with \
+                non-zero contents, which kmemleak must report",
+        },
     },
 }
 
@@ -91,17 +103,20 @@ impl kernel::fmt::Display for Bytes {
 
 /// The loaded module: owns everything it created, and removes it on unload.
 ///
-/// Fields drop in order: the edu driver is unregistered (unbinding the device) before the
-/// debugfs files go.
+/// Fields drop in order: the edu driver is unregistered (unbinding the device, which empties
+/// the device slot) before the debugfs files go, and the slot and the cache-name registry close
+/// last.
 struct Memlab {
     _edu_driver: Pin<KBox<driver::Registration<pci::Adapter<edu::EduDriver>>>>,
     _debugfs: debugfs::Interface,
+    _edu_slot: edu::DeviceSlot,
+    _cache_names: kmem_cache::NameRegistry,
 }
 
 impl kernel::Module for Memlab {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        kmem_cache::init_names();
-        edu::init();
+        let cache_names = kmem_cache::NameRegistry::open()?;
+        let edu_slot = edu::DeviceSlot::open()?;
         let facts = shim::facts();
         pr_info!(
             "memlab {} on Linux {}, PAGE_SIZE {}\n",
@@ -117,18 +132,52 @@ impl kernel::Module for Memlab {
         // Binds QEMU's edu device, if there is one (the ioremap and DMA families need it).
         let edu_driver =
             KBox::pin_init(driver::Registration::new(c"memlab_edu", module), GFP_KERNEL)?;
+        if module_parameters::misuse_atomic_drop.value() {
+            misuse_atomic_drop()?;
+        }
         pr_info!("ready: /sys/kernel/debug/memlab/\n");
         Ok(Self {
             _edu_driver: edu_driver,
             _debugfs: debugfs,
+            _edu_slot: edu_slot,
+            _cache_names: cache_names,
         })
     }
 }
 
 impl Drop for Memlab {
     fn drop(&mut self) {
-        kmem_cache::free_names();
+        if module_parameters::leak_at_exit.value() {
+            leak_at_exit();
+        }
         pr_info!("unloaded\n");
+    }
+}
+
+/// Drops a `DmaCoherent` (whose `dma_free_attrs` WARNs only with interrupts off, so under a
+/// plain spinlock the C path alone reports nothing) under a spinlock on purpose, for
+/// `scripts/harness-selftest`: its `Drop`'s own `might_sleep()` must make
+/// `CONFIG_DEBUG_ATOMIC_SLEEP` report it, and `make test` must then fail.
+fn misuse_atomic_drop() -> Result {
+    let lock = KBox::pin_init(kernel::new_spinlock!(()), GFP_KERNEL)?;
+    edu::with(|edu| {
+        let buf = dma::DmaCoherent::new(edu, 4096, Gfp::KERNEL)?;
+        let _guard = lock.lock();
+        pr_warn!("misuse_atomic_drop: dropping a DMA buffer under a spinlock, on purpose\n");
+        drop(buf);
+        Ok(())
+    })?
+}
+
+/// Leaks one kmalloc buffer with non-zero contents on purpose, for `scripts/harness-selftest`:
+/// kmemleak must report it after unload, and `make test` must then fail.
+fn leak_at_exit() {
+    match kmalloc::KmallocBuf::new_uninit(128, Gfp::KERNEL) {
+        Ok(buf) => {
+            pr_warn!("leak_at_exit: leaking 128 bytes, on purpose\n");
+            core::mem::forget(buf.fill(0x6b));
+        }
+        Err(error) => pr_err!("leak_at_exit: kmalloc failed: {error:?}\n"),
     }
 }
 

@@ -21,8 +21,11 @@
 //! crate has no peer.
 
 use core::{
-    marker::PhantomData,
-    ptr::NonNull, //
+    ptr::NonNull,
+    sync::atomic::{
+        AtomicUsize,
+        Ordering, //
+    },
 };
 
 use kernel::{
@@ -33,6 +36,7 @@ use kernel::{
 
 use crate::{
     gfp::Gfp,
+    gfp_policy::Family,
     kmalloc,
     kmem_cache::KmemCache,
     pages,
@@ -56,19 +60,34 @@ pub(crate) enum Backing<'c> {
     },
 }
 
+/// The largest reserve memlab creates, in elements: `mempool_init_node` keeps the reserve in one
+/// `kmalloc_array(min_nr, sizeof(void *))`, which WARNs above `KMALLOC_MAX_SIZE` (2^19 elements).
+pub(crate) const MAX_MIN_NR: usize = kmalloc::MAX_SIZE / core::mem::size_of::<usize>();
+
+/// The largest reserve memlab creates, in bytes, as a share of RAM: 1/16. A pool fills its
+/// reserve at creation and holds it until destroyed; a bigger one would wake the OOM killer.
+pub(crate) fn max_reserve_bytes() -> usize {
+    // SAFETY: `totalram_pages` only reads an atomic counter.
+    let pages = unsafe { generated::totalram_pages() };
+    // CAST: `unsigned long` is `usize` in the kernel's ABI.
+    (pages as usize / 16).saturating_mul(PAGE_SIZE)
+}
+
 /// A memory pool, destroyed on drop.
 ///
 /// # Invariants
 ///
 /// - `ptr` is a pool the `backing` constructor returned, with a reserve of `min_nr` elements, not
 ///   yet destroyed, owned by `self`; its elements are `element_size` bytes.
-/// - If `backing` is a slab cache, that cache outlives the pool (`'c`).
+/// - If the pool is slab-backed, `cache` is that cache, which outlives the pool (`'c`).
+/// - `out` counts the elements handed out and not given back: one per [`PoolElement`].
 pub(crate) struct Mempool<'c> {
     ptr: NonNull<bindings::mempool>,
     min_nr: usize,
     element_size: usize,
     pages: bool,
-    _cache: PhantomData<&'c KmemCache>,
+    cache: Option<&'c KmemCache>,
+    out: AtomicUsize,
 }
 
 // SAFETY: A pool may be used and destroyed from any thread; it locks internally.
@@ -77,58 +96,71 @@ unsafe impl Send for Mempool<'_> {}
 // SAFETY: `mempool_alloc`/`mempool_free` may run concurrently on one pool.
 unsafe impl Sync for Mempool<'_> {}
 
+/// Checks `backing` and returns its element size.
+fn element_size(backing: Backing<'_>) -> Result<usize> {
+    match backing {
+        Backing::Kmalloc { size } if size == 0 || size > kmalloc::MAX_SIZE => Err(EINVAL),
+        Backing::Kmalloc { size } => Ok(size),
+        // A pool hands out used elements, never re-constructed.
+        Backing::Slab(cache) if cache.has_constructor() => Err(EINVAL),
+        Backing::Slab(cache) => Ok(cache.object_size()),
+        Backing::Pages { order } if order > pages::MAX_ORDER => Err(EINVAL),
+        Backing::Pages { order } => Ok(PAGE_SIZE << order),
+    }
+}
+
 impl<'c> Mempool<'c> {
     /// Creates a pool with `min_nr` reserved elements of `backing`. Sleeps.
     ///
     /// # Errors
     ///
-    /// `EINVAL` for `min_nr == 0`, a kmalloc size of 0 or above `KMALLOC_MAX_SIZE`, a page order
-    /// above `MAX_PAGE_ORDER`, or a cache with a constructor; `ENOMEM` when the pool or its
+    /// `EINVAL` for `min_nr` of 0 or above [`MAX_MIN_NR`], a kmalloc size of 0 or above
+    /// `KMALLOC_MAX_SIZE`, a page order above `MAX_PAGE_ORDER`, or a cache with a constructor;
+    /// `E2BIG` for a reserve of more than [`max_reserve_bytes`]; `ENOMEM` when the pool or its
     /// reserve cannot be allocated.
     pub(crate) fn new(min_nr: usize, backing: Backing<'c>) -> Result<Self> {
-        let min_nr_c = i32::try_from(min_nr).map_err(|_| EINVAL)?;
-        if min_nr == 0 {
+        if min_nr == 0 || min_nr > MAX_MIN_NR {
             return Err(EINVAL);
         }
+        let element_size = element_size(backing)?;
+        if min_nr.checked_mul(element_size).ok_or(E2BIG)? > max_reserve_bytes() {
+            return Err(E2BIG);
+        }
+        // CAST: `min_nr <= MAX_MIN_NR` (2^19, checked above) fits `int`.
+        let min_nr_c = min_nr as i32;
         kernel::task::might_sleep();
-        let (ptr, element_size, pages) = match backing {
+        let (ptr, cache) = match backing {
             Backing::Kmalloc { size } => {
-                if size == 0 || size > kmalloc::MAX_SIZE {
-                    return Err(EINVAL);
-                }
-                // SAFETY: `min_nr >= 1`, `size` is a valid kmalloc size; we may sleep.
+                // SAFETY: `1 <= min_nr <= MAX_MIN_NR` and `1 <= size <= KMALLOC_MAX_SIZE`
+                // (checked above): the reserve array and each element are valid kmalloc sizes.
                 let ptr = unsafe { generated::memlab_mempool_create_kmalloc(min_nr_c, size) };
-                (ptr, size, false)
+                (ptr, None)
             }
             Backing::Slab(cache) => {
-                if cache.has_constructor() {
-                    return Err(EINVAL);
-                }
-                let raw_cache = cache.as_raw();
-                // SAFETY: `raw_cache` is a live cache without constructor that outlives the pool
-                // (`'c`); `min_nr >= 1`; we may sleep.
-                let ptr = unsafe { generated::memlab_mempool_create_slab(min_nr_c, raw_cache) };
-                (ptr, cache.object_size(), false)
+                // SAFETY: `cache.as_raw()` is a live cache without constructor (checked above)
+                // that outlives the pool (`'c`); `1 <= min_nr <= MAX_MIN_NR` (checked above).
+                let ptr =
+                    unsafe { generated::memlab_mempool_create_slab(min_nr_c, cache.as_raw()) };
+                (ptr, Some(cache))
             }
             Backing::Pages { order } => {
-                if order > pages::MAX_ORDER {
-                    return Err(EINVAL);
-                }
-                // CAST: `order <= MAX_PAGE_ORDER` (10) fits `int`.
-                // SAFETY: `min_nr >= 1`, `order` is a valid order; we may sleep.
+                // CAST: `order <= MAX_PAGE_ORDER` (10, checked above) fits `int`.
+                // SAFETY: `1 <= min_nr <= MAX_MIN_NR` and `order <= MAX_PAGE_ORDER` (checked
+                // above).
                 let ptr = unsafe { generated::memlab_mempool_create_page(min_nr_c, order as i32) };
-                (ptr, PAGE_SIZE << order, true)
+                (ptr, None)
             }
         };
         let ptr = NonNull::new(ptr).ok_or(ENOMEM)?;
         // INVARIANT: The constructor returned a pool with `min_nr` reserved elements of
-        // `element_size` bytes; a slab cache is borrowed for `'c`.
+        // `element_size` bytes, none handed out; a slab cache is borrowed for `'c`.
         Ok(Self {
             ptr,
             min_nr,
             element_size,
-            pages,
-            _cache: PhantomData,
+            pages: matches!(backing, Backing::Pages { .. }),
+            cache,
+            out: AtomicUsize::new(0),
         })
     }
 
@@ -149,17 +181,17 @@ impl<'c> Mempool<'c> {
     ///
     /// # Errors
     ///
-    /// `EINVAL` for `__GFP_ZERO` (mempools do not support it; memlab zeroes anyway) and for flags
-    /// [`Gfp::check_slab_allocation`] refuses; `ENOMEM` when neither the allocator nor the
-    /// reserve has an element and `gfp` cannot sleep.
+    /// `EINVAL` for flags the mempool allow-list refuses (see [`crate::gfp_policy`]), among
+    /// them `__GFP_ZERO` (mempools do not support it; memlab zeroes anyway); `ENOMEM` when
+    /// neither the allocator nor the reserve has an element and `gfp` cannot sleep.
     pub(crate) fn alloc(&self, gfp: Gfp) -> Result<PoolElement<'_, 'c>> {
-        if gfp.contains(Gfp::ZERO) {
-            return Err(EINVAL);
-        }
-        gfp.check_slab_allocation()?;
-        // SAFETY: `self.ptr` is a live pool (type invariant); `gfp` has no `__GFP_ZERO`.
+        gfp.check_for(Family::Mempool)?;
+        // SAFETY: `self.ptr` is a live pool (type invariant); `gfp` has no `__GFP_ZERO` and no
+        // zone modifier (the mempool allow-list, checked above).
         let element = unsafe { generated::memlab_mempool_alloc(self.ptr.as_ptr(), gfp.as_raw()) };
         let element = NonNull::new(element).ok_or(ENOMEM)?;
+        // INVARIANT: One more element out, counted until `PoolElement::drop`.
+        self.out.fetch_add(1, Ordering::Relaxed);
         let mut element = PoolElement {
             element,
             pool: self,
@@ -173,8 +205,18 @@ impl<'c> Mempool<'c> {
 
 impl Drop for Mempool<'_> {
     fn drop(&mut self) {
-        // SAFETY: `self.ptr` is a live pool owned by `self` (type invariant); every element
-        // borrows the pool, so none is out; it is destroyed once, here.
+        // Every `PoolElement` borrows the pool, so none is alive now; what `out` still counts
+        // was leaked (`mem::forget`). mempool_destroy frees only the reserve, so those stay
+        // allocated: a slab cache must then never be destroyed.
+        let leaked = self.out.load(Ordering::Acquire);
+        if leaked != 0 {
+            pr_err!("mempool: {leaked} element(s) were leaked\n");
+            if let Some(cache) = self.cache {
+                cache.adopt_leaked(leaked);
+            }
+        }
+        // SAFETY: `self.ptr` is a live pool owned by `self` (type invariant); no element is out
+        // but the leaked ones, which mempool_destroy does not touch; destroyed once, here.
         unsafe { bindings::mempool_destroy(self.ptr.as_ptr()) };
     }
 }
@@ -202,7 +244,8 @@ impl PoolElement<'_, '_> {
     fn element_ptr(&mut self) -> *mut u8 {
         if self.pool.pages {
             // SAFETY: Page pools hand out `struct page` pointers of live blocks (type invariant),
-            // in the direct map on x86_64.
+            // allocated with GFP_KERNEL (never highmem) on a kernel without CONFIG_HIGHMEM (see
+            // `crate::pages`): `page_address` is their direct-map address.
             unsafe { generated::memlab_page_address(self.element.as_ptr().cast()) }.cast()
         } else {
             self.element.as_ptr().cast()
@@ -223,6 +266,8 @@ impl Drop for PoolElement<'_, '_> {
         // SAFETY: `element` came from `mempool_alloc` on `pool`, which is alive (borrowed), and is
         // owned by `self`; it is freed once, here.
         unsafe { bindings::mempool_free(self.element.as_ptr(), self.pool.ptr.as_ptr()) };
+        // INVARIANT: The element is back: it is no longer counted out.
+        self.pool.out.fetch_sub(1, Ordering::Release);
     }
 }
 
@@ -309,6 +354,39 @@ mod tests {
         );
         let pool = Mempool::new(1, Backing::Kmalloc { size: 8 })?;
         assert_eq!(pool.alloc(Gfp::KERNEL | Gfp::ZERO).err(), Some(EINVAL));
+        Ok(())
+    }
+
+    #[test]
+    fn reserves_are_bounded_by_count_and_bytes() -> Result {
+        let create = |min_nr, size| Mempool::new(min_nr, Backing::Kmalloc { size }).err();
+        assert_eq!(create(MAX_MIN_NR + 1, 8), Some(EINVAL));
+        assert_eq!(create(usize::MAX, 8), Some(EINVAL));
+        let too_many = max_reserve_bytes() / kmalloc::MAX_SIZE + 1;
+        assert_eq!(create(too_many, kmalloc::MAX_SIZE), Some(E2BIG));
+        let pages = Mempool::new(MAX_MIN_NR, Backing::Pages { order: 0 }).err();
+        assert_eq!(pages, Some(E2BIG));
+        Ok(())
+    }
+
+    #[test]
+    fn a_forgotten_element_keeps_its_slab_cache_alive() -> Result {
+        let cache = KmemCache::new(c"pool_forgotten", 32, 0, SlabFlags::NO_MERGE)?;
+        let raw_cache = cache.as_raw();
+        let pool = Mempool::new(1, Backing::Slab(&cache))?;
+        let element = pool.alloc(Gfp::KERNEL)?;
+        let leaked = element.element.as_ptr();
+        core::mem::forget(element);
+        drop(pool);
+        // The leaked element is still an object of the cache: its drop must leave the cache.
+        drop(cache);
+        // SAFETY: The cache was left alive (a destroyed one would make this a use-after-free,
+        // which KASAN reports), `leaked` is its one object, and nothing else refers to either:
+        // the test frees what it leaked on purpose.
+        unsafe {
+            bindings::kmem_cache_free(raw_cache, leaked);
+            bindings::kmem_cache_destroy(raw_cache);
+        }
         Ok(())
     }
 

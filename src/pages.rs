@@ -15,7 +15,11 @@
 //! `MAX_PAGE_ORDER` (which the kernel answers with a WARN) are `EINVAL` before C is called.
 //!
 //! The `kernel` crate's peer is `kernel::page::Page`: order 0 only, no zone or address.
-//! On x86_64 every page is in the direct map (there is no HIGHMEM), so every block has an address.
+//!
+//! Every block here has a kernel address for as long as it lives, because it lies in the direct
+//! map: memlab refuses `__GFP_HIGHMEM` (see [`crate::gfp_policy`]), and a kernel with
+//! `CONFIG_HIGHMEM` does not build memlab at all (below), since this file, [`crate::mempool`]'s
+//! page pools and [`crate::vmap`] read pages through `page_address`.
 
 use core::{
     marker::PhantomData,
@@ -38,11 +42,17 @@ use kernel::{
 use crate::{
     byte::Byte,
     gfp::Gfp,
+    gfp_policy::Family,
     shim::{
         self,
         generated, //
     },
 };
+
+// A highmem page has no `page_address`: `Pages::as_slice` would build a slice from NULL. Until
+// memlab has a page type that maps highmem pages (kmap), such kernels are not supported.
+#[cfg(CONFIG_HIGHMEM)]
+compile_error!("memlab assumes every page is in the direct map; CONFIG_HIGHMEM breaks that");
 
 /// The largest order the page allocator serves: the kernel's `MAX_PAGE_ORDER`.
 pub(crate) const MAX_ORDER: u32 = bindings::MAX_PAGE_ORDER;
@@ -65,8 +75,13 @@ pub(crate) struct Placement {
 }
 
 /// Reads where `page` lives.
-fn placement(page: *mut bindings::page) -> Placement {
-    // SAFETY: `page` is a valid `struct page` (every caller owns or borrows it).
+///
+/// # Safety
+///
+/// `page` points to a valid `struct page` for the duration of the call (the caller owns or
+/// borrows the page).
+unsafe fn placement(page: *mut bindings::page) -> Placement {
+    // SAFETY: `page` is a valid `struct page` (function safety requirement).
     let pfn = unsafe { generated::memlab_page_to_pfn(page) };
     // SAFETY: As above; the zone's name points to the static `zone_names` table.
     let zone = unsafe { shim::static_str(generated::memlab_page_zone_name(page)) };
@@ -99,7 +114,7 @@ unsafe fn nth_page<'a>(first: *mut bindings::page, index: usize) -> BorrowedPage
 ///
 /// - `page` is the first `struct page` of a block of `2^order` pages that `alloc_pages` returned
 ///   for `order`, not yet freed, owned exclusively by `self`; `order <= MAX_PAGE_ORDER`.
-/// - The block is in the direct map (x86_64 has no HIGHMEM).
+/// - The block is in the direct map (no `__GFP_HIGHMEM`, no `CONFIG_HIGHMEM`).
 /// - If `T` is `u8`, all of its bytes are initialised.
 pub(crate) struct Pages<T: Byte = u8> {
     page: NonNull<bindings::page>,
@@ -146,7 +161,8 @@ impl<T: Byte> Pages<T> {
 
     /// Where the block lives: pfn, physical address, zone.
     pub(crate) fn placement(&self) -> Placement {
-        placement(self.page.as_ptr())
+        // SAFETY: `self.page` is the first page of a block `self` owns (type invariant).
+        unsafe { placement(self.page.as_ptr()) }
     }
 
     /// The `index`-th page of the block, borrowed, or `None` past the end.
@@ -164,7 +180,7 @@ impl Pages<MaybeUninit<u8>> {
     /// `EINVAL` for `order > MAX_PAGE_ORDER`; `ENOMEM` when the allocator fails.
     pub(crate) fn alloc(order: u32, gfp: Gfp) -> Result<Self> {
         check_order(order)?;
-        gfp.check_allocation()?;
+        gfp.check_for(Family::Pages)?;
         // SAFETY: Any `Gfp` and an order up to MAX_PAGE_ORDER are valid arguments.
         let page = unsafe { generated::memlab_alloc_pages(gfp.as_raw(), order) };
         let page = NonNull::new(page).ok_or(ENOMEM)?;
@@ -271,7 +287,9 @@ impl<T: Byte> FreePages<T> {
     /// Where the block lives: pfn, physical address, zone.
     pub(crate) fn placement(&self) -> Placement {
         // SAFETY: `addr` is a direct-map address (type invariant), the domain of `virt_to_page`.
-        placement(unsafe { generated::memlab_virt_to_page(self.addr.as_ptr().cast()) })
+        let page = unsafe { generated::memlab_virt_to_page(self.addr.as_ptr().cast()) };
+        // SAFETY: `page` is the first page of the block `self` owns.
+        unsafe { placement(page) }
     }
 }
 
@@ -283,7 +301,7 @@ impl FreePages<MaybeUninit<u8>> {
     /// `EINVAL` for `order > MAX_PAGE_ORDER`; `ENOMEM` when the allocator fails.
     pub(crate) fn get(order: u32, gfp: Gfp) -> Result<Self> {
         check_order(order)?;
-        gfp.check_allocation()?;
+        gfp.check_for(Family::Pages)?;
         // SAFETY: Any `Gfp` and an order up to MAX_PAGE_ORDER are valid arguments.
         let addr = unsafe { bindings::get_free_pages_noprof(gfp.as_raw(), order) };
         // SAFETY: `addr` is the fresh answer for `order`, checked above.
@@ -298,7 +316,7 @@ impl FreePages {
     ///
     /// `ENOMEM` when the allocator fails.
     pub(crate) fn zeroed_page(gfp: Gfp) -> Result<Self> {
-        gfp.check_allocation()?;
+        gfp.check_for(Family::Pages)?;
         // SAFETY: Any `Gfp` is a valid argument.
         let addr = unsafe { bindings::get_zeroed_page_noprof(gfp.as_raw()) };
         // SAFETY: `addr` is the fresh answer for one zeroed page (order 0).
@@ -330,7 +348,9 @@ mod tests {
             for index in 0..block.count() {
                 let page = block.page(index).ok_or(EINVAL)?;
                 // CAST: `index < 1024`.
-                assert_eq!(placement(page.as_ptr()).pfn, first.pfn + index as u64);
+                // SAFETY: `page` is borrowed from `block`, alive for the whole loop body.
+                let pfn = unsafe { placement(page.as_ptr()) }.pfn;
+                assert_eq!(pfn, first.pfn + index as u64);
             }
             assert!(block.page(block.count()).is_none());
             assert_eq!(first.phys % (block.len() as u64), 0);

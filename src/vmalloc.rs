@@ -37,6 +37,7 @@ use kernel::{
 use crate::{
     byte::Byte,
     gfp::Gfp,
+    gfp_policy::Family,
     shim::generated, //
 };
 
@@ -51,6 +52,13 @@ pub(crate) enum Allocator {
 
 /// A virtually contiguous byte buffer from the vmalloc family, freed on drop.
 ///
+/// # Context
+///
+/// Dropping calls `vfree` (or `kvfree`), which may sleep: drop it in process context. (From an
+/// interrupt `vfree` defers the work, but under a spinlock it would sleep.) `drop` calls
+/// `might_sleep()` first, so `CONFIG_DEBUG_ATOMIC_SLEEP` reports a misuse every time, also for a
+/// kvmalloc buffer that kmalloc served.
+///
 /// # Invariants
 ///
 /// - `ptr` was returned for at least `len` bytes by the allocator `allocator` names, has not
@@ -63,7 +71,7 @@ pub(crate) struct VmallocBuf<T: Byte = u8> {
 }
 
 // SAFETY: `VmallocBuf` owns plain bytes exclusively; vfree/kvfree may be called from any thread
-// (from interrupt context vfree defers the work itself).
+// (in the context the type's docs require).
 unsafe impl<T: Byte> Send for VmallocBuf<T> {}
 
 // SAFETY: Shared access only reads (`&self` gives `&[T]` and borrowed pages).
@@ -177,7 +185,8 @@ impl VmallocBuf<MaybeUninit<u8>> {
     pub(crate) fn new_uninit(len: usize) -> Result<Self> {
         check_len(len)?;
         kernel::task::might_sleep();
-        // SAFETY: Any length is a valid argument; we are in a context that may sleep.
+        // SAFETY: Any length from 1 to `MAX_SIZE` (checked) is a valid argument; vmalloc returns
+        // a fresh allocation or NULL and takes nothing else.
         let ptr = unsafe { generated::memlab_vmalloc(len) };
         // SAFETY: `ptr` is vmalloc's fresh answer for `len` bytes, checked above.
         unsafe { Self::from_raw(ptr, len, Allocator::Vmalloc) }
@@ -203,16 +212,15 @@ impl VmallocBuf<MaybeUninit<u8>> {
     ///
     /// # Errors
     ///
-    /// As [`Self::new_uninit`]; also `EINVAL` for `GFP_DMA`, which vmalloc cannot honour (the
-    /// kernel would warn and strip it), and for `__GFP_NOFAIL` (see [`Gfp::check_allocation`]).
+    /// As [`Self::new_uninit`]; also `EINVAL` for a flag vmalloc's allow-list lacks (zone
+    /// modifiers, `__GFP_COMP`, ...: the kernel would WARN and strip them, see
+    /// [`crate::gfp_policy`]).
     pub(crate) fn with_flags(len: usize, gfp: Gfp) -> Result<Self> {
         check_len(len)?;
-        if gfp.intersects(Gfp::DMA) {
-            return Err(EINVAL);
-        }
-        gfp.check_allocation()?;
+        gfp.check_for(Family::Vmalloc)?;
         kernel::task::might_sleep();
-        // SAFETY: As in `new_uninit`; `gfp` holds no zone flag vmalloc refuses.
+        // SAFETY: Any length up to `MAX_SIZE` (checked) is valid; `gfp` holds only flags of
+        // `GFP_VMALLOC_SUPPORTED` (vmalloc's allow-list, checked).
         let ptr = unsafe { generated::memlab_vmalloc_flags(len, gfp.as_raw()) };
         // SAFETY: `ptr` is __vmalloc's fresh answer for `len` bytes, checked above.
         unsafe { Self::from_raw(ptr, len, Allocator::Vmalloc) }
@@ -222,14 +230,13 @@ impl VmallocBuf<MaybeUninit<u8>> {
     ///
     /// # Errors
     ///
-    /// As [`Self::with_flags`].
+    /// As [`Self::with_flags`], with kvmalloc's allow-list (the same flags: its vmalloc
+    /// fallback skips vmalloc's own check, and would `split_page` a `__GFP_COMP` block).
     pub(crate) fn kvmalloc_uninit(len: usize, gfp: Gfp) -> Result<Self> {
         check_len(len)?;
-        if gfp.intersects(Gfp::DMA | Gfp::DMA32 | Gfp::HIGHMEM) {
-            return Err(EINVAL);
-        }
-        gfp.check_allocation()?;
-        // SAFETY: Any length up to INT_MAX and flags without zone modifiers are valid.
+        gfp.check_for(Family::Kvmalloc)?;
+        // SAFETY: Any length up to INT_MAX (checked) is valid; `gfp` holds only flags both
+        // kmalloc and vmalloc accept (kvmalloc's allow-list, checked).
         let ptr = unsafe { generated::memlab_kvmalloc(len, gfp.as_raw()) };
         // SAFETY: `ptr` is kvmalloc's fresh answer for `len` bytes, checked above.
         unsafe { Self::from_raw(ptr, len, Allocator::Kvmalloc) }
@@ -267,6 +274,8 @@ impl VmallocBuf {
 
 impl<T: Byte> Drop for VmallocBuf<T> {
     fn drop(&mut self) {
+        // See "Context" on the type.
+        kernel::task::might_sleep();
         let ptr = self.ptr.as_ptr().cast();
         match self.allocator {
             // SAFETY: `ptr` is a live allocation of the vmalloc family owned by `self` (type

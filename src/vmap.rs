@@ -27,6 +27,12 @@ use crate::{
 
 /// A mapping of every page of `blocks`, in order, at one virtual address.
 ///
+/// # Context
+///
+/// Dropping (or [`Vmap::into_pages`]) calls `vunmap`, which is a `BUG_ON` in interrupt context
+/// and may sleep: drop it in process context. Both call `might_sleep()` first, so
+/// `CONFIG_DEBUG_ATOMIC_SLEEP` reports a misuse every time.
+///
 /// # Invariants
 ///
 /// - `addr` is what `vmap` returned for the `count` pages of `blocks` (in order), and has not been
@@ -38,8 +44,8 @@ pub(crate) struct Vmap {
     blocks: KVec<Pages>,
 }
 
-// SAFETY: `Vmap` owns its pages and mapping exclusively; vunmap may run on any thread (it must
-// not run in interrupt context, which its own `might_sleep()` reports).
+// SAFETY: `Vmap` owns its pages and mapping exclusively; vunmap may run on any thread (in the
+// context the type's docs require).
 unsafe impl Send for Vmap {}
 
 // SAFETY: Shared access only reads.
@@ -66,8 +72,9 @@ impl Vmap {
             }
         }
         let count_u32 = u32::try_from(count).map_err(|_| EINVAL)?;
-        // SAFETY: `list` holds `count` valid pages, owned by `blocks`; vmap does not keep the
-        // list (no VM_MAP_PUT_PAGES); we are in a context that may sleep.
+        // SAFETY: `list` holds `count_u32` valid `struct page` pointers of blocks `blocks` owns,
+        // which move into the result and stay allocated while mapped; vmap reads the list only
+        // during the call (no VM_MAP_PUT_PAGES) and `list` outlives it.
         let addr = unsafe { generated::memlab_vmap(list.as_mut_ptr(), count_u32) };
         let addr = NonNull::new(addr.cast::<u8>()).ok_or(ENOMEM)?;
         // INVARIANT: `vmap` mapped the `count` pages of `blocks` at `addr`; `blocks` moves in.
@@ -116,6 +123,8 @@ impl Vmap {
     }
 
     fn unmap(&mut self) {
+        // See "Context" on the type.
+        kernel::task::might_sleep();
         // SAFETY: `addr` is a live `vmap` mapping (type invariant); callers unmap it once, right
         // before the value is gone.
         unsafe { generated::memlab_vunmap(self.addr.as_ptr().cast()) };

@@ -10,6 +10,10 @@
 
 #[path = "../../src/flags.rs"]
 mod flags;
+#[path = "../../src/gfp_policy.rs"]
+mod gfp_policy;
+#[path = "../../src/lifecycle.rs"]
+mod lifecycle;
 #[path = "../../src/report.rs"]
 mod report;
 #[path = "../../src/units.rs"]
