@@ -36,8 +36,78 @@ step() {
   log "$what: done in $((SECONDS - t0)) s"
 }
 
+# in_group CMD...: runs CMD in a process group of its own and waits for it. If this script is
+# interrupted (Ctrl-C, SIGTERM) or exits meanwhile, the whole group (CMD and every child, e.g.
+# QEMU or make's compilers) is killed first, so nothing keeps running behind the user's back.
+# While waiting, calls `in_group_tick SECONDS_SO_FAR` every 30 s if the caller defined it.
+# Returns CMD's status.
+in_group() {
+  local pid status t0=$SECONDS next=30
+  set -m
+  "$@" &
+  pid=$!
+  set +m
+  # shellcheck disable=SC2064 # the group id is meant to be fixed now
+  trap "kill -TERM -- -$pid 2>/dev/null; sleep 1; kill -KILL -- -$pid 2>/dev/null" EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    if [ $((SECONDS - t0)) -ge "$next" ]; then
+      next=$((next + 30))
+      if declare -F in_group_tick >/dev/null; then in_group_tick $((SECONDS - t0)); fi
+    fi
+  done
+  status=0
+  wait "$pid" || status=$?
+  trap - EXIT INT TERM
+  return "$status"
+}
+
+# run_logged WHAT LOG CMD...: runs CMD (in its own process group, see in_group) with its output
+# appended to LOG, says every 30 s that WHAT is still going (PROGRESS_PATTERN, if set, counts
+# matching LOG lines as progress), and on failure names the step, its command and the last
+# lines of LOG, and exits.
+run_logged() {
+  local what=$1 logfile=$2 status
+  shift 2
+  in_group_tick() {
+    local done_so_far=""
+    [ -z "${PROGRESS_PATTERN:-}" ] ||
+      done_so_far=", $(grep -cE "$PROGRESS_PATTERN" "$logfile" 2>/dev/null || true) ${PROGRESS_UNIT:-steps} done"
+    log "$what: still running after $(($1 / 60)) min $(($1 % 60)) s$done_so_far"
+  }
+  status=0
+  in_group "$@" >>"$logfile" 2>&1 || status=$?
+  unset -f in_group_tick
+  if [ "$status" -ne 0 ]; then
+    log "FAILED: $what (exit $status)"
+    log "  command: $*"
+    log "  last lines of $logfile:"
+    tail -n 40 "$logfile" | sed 's/^/    /' >&2
+    exit 1
+  fi
+}
+
+# need_disk GiB: the cache's filesystem must have that much free space.
+need_disk() {
+  local free_kib
+  mkdir -p "$MEMLAB_CACHE"
+  free_kib=$(df -Pk "$MEMLAB_CACHE" | awk 'NR == 2 {print $4}')
+  [ "$free_kib" -ge $(($1 * 1024 * 1024)) ] ||
+    die "$MEMLAB_CACHE has $((free_kib / 1024 / 1024)) GiB free; this step needs about $1 GiB (set MEMLAB_CACHE to a roomier place)"
+}
+
 need_root() {
   [ "$(id -u)" -eq 0 ] || die "memlab's scripts need root (debootstrap, chroot, bind mounts); run them as root"
+  # QEMU's -virtfs options are comma-separated and the initramfs list is space-separated: such
+  # paths cannot be carried, so refuse them before anything is built.
+  local path
+  for path in "$MEMLAB_ROOT" "$MEMLAB_CACHE"; do
+    case $path in
+    *[[:space:],]*) die "'$path' contains a space or a comma, which QEMU and the initramfs cannot carry; use another path (checkout or MEMLAB_CACHE)" ;;
+    esac
+  done
 }
 
 short_hash() { sha256sum | cut -c1-12; }

@@ -1,22 +1,26 @@
 # SPDX-License-Identifier: GPL-2.0
 # KTAP output for memlab's guest tests (busybox sh). Source it, call `check` or `ok`/`not_ok`/
-# `skip` once per test case, and `ktap_finish SUITE` at the end: it prints one KTAP document
-# with the plan first, which the host parses (scripts/test).
+# `skip` once per test case, and `ktap_finish SUITE` at the end: it prints one KTAP v1 document
+# (Documentation/dev-tools/ktap.rst) with the suite as the one subtest of the top level, the
+# same shape as a KUnit suite's debugfs results, which the host judges with the kernel's own
+# parser (tools/testing/kunit/kunit.py parse, see scripts/test).
 
 _ktap_results=/tmp/ktap-results.$$
 : >"$_ktap_results"
 _ktap_count=0
+_ktap_failed=0
 
 _ktap_record() {
 	_ktap_count=$((_ktap_count + 1))
-	printf '%s %d %s%s\n' "$1" "$_ktap_count" "$2" "${3:+ # $3}" >>"$_ktap_results"
+	printf '    %s %d %s%s\n' "$1" "$_ktap_count" "$2" "${3:+ # $3}" >>"$_ktap_results"
 }
 
 # ok NAME / not_ok NAME REASON / skip NAME REASON
 ok() { _ktap_record ok "$1"; }
 not_ok() {
-	printf '# %s: %s\n' "$1" "$2" >>"$_ktap_results"
+	printf '    # %s: %s\n' "$1" "$(printf '%s' "$2" | tr '\n' ' ')" >>"$_ktap_results"
 	_ktap_record 'not ok' "$1"
+	_ktap_failed=1
 }
 skip() { _ktap_record ok "$1" "SKIP $2"; }
 
@@ -32,7 +36,12 @@ check() {
 }
 
 ktap_finish() {
-	printf 'KTAP version 1\n# Subtest: %s\n1..%d\n' "$1" "$_ktap_count"
+	printf 'KTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: %s\n    1..%d\n' "$1" "$_ktap_count"
 	cat "$_ktap_results"
 	rm -f "$_ktap_results"
+	if [ "$_ktap_failed" -eq 0 ]; then
+		printf 'ok 1 %s\n' "$1"
+	else
+		printf 'not ok 1 %s\n' "$1"
+	fi
 }
