@@ -1,22 +1,31 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # memlab's entry points. The module itself is described by Kbuild; every step below runs in
-# the project's own Debian sysroot (scripts/toolchain), so the host needs only root and bash.
+# the project's own Debian sysroot (scripts/toolchain), so the host needs only root, bash, make
+# and python3.
 #
-#   make run     build (perf kernel), boot, load memlab, show what it reports, unload
-#   make test    the whole test suite (host tests, format, lint, VM under the debug kernel)
-#   make shell   the test VM with an interactive shell on its serial console
-#   make module  build memlab.ko against the test kernel
-#   make clean   remove the module's build products (the cache under MEMLAB_CACHE stays)
+#   make run            build (perf kernel), boot, load memlab, show what it reports, unload
+#   make test           the whole test suite (host tests, format, lint, VM under the debug kernel)
+#   make shell          the test VM with an interactive shell on its serial console
+#   make module         build memlab.ko against the test kernel, or against your own kernel
+#                       build tree with KDIR=/path/to/build
+#   make rust-analyzer  write rust-project.json for rust-analyzer (as the kernel's own target)
+#   make clean          remove the module's build products (the cache under MEMLAB_CACHE stays)
 #
 # rust-analyzer: src/memlab.o is the crate root (see Kbuild).
 
-.PHONY: all module run test shell clean
+.PHONY: all module run test shell rust-analyzer clean
+
+# A kernel build tree of the user's own (`make module KDIR=...`), for scripts/module.
+export KDIR
 
 all: module
 
 module:
 	scripts/module test
+
+rust-analyzer:
+	scripts/rust-analyzer
 
 run:
 	scripts/run

@@ -117,17 +117,19 @@ sysroot_key() { printf '%s\n' "$DEBIAN_SUITE" "linux-source-$LINUX_SERIES" "${SY
 SYSROOT=$MEMLAB_CACHE/sysroot-$DEBIAN_SUITE-$(sysroot_key)
 
 # in_sysroot CMD...: run CMD as root inside the sysroot, in the current directory.
-# The checkout and the cache root are bind-mounted at their own paths, so a path means the same
-# thing inside and outside. The mounts live in a private mount namespace and vanish with it.
+# The checkout, the cache root and the directories in MEMLAB_SYSROOT_BINDS (space-separated,
+# e.g. a kernel tree of the user's own) are bind-mounted at their own paths, so a path means
+# the same thing inside and outside. The mounts live in a private mount namespace and vanish
+# with it.
 in_sysroot() {
   [ -x "$SYSROOT/bin/sh" ] || die "no sysroot at $SYSROOT (run scripts/toolchain)"
   unshare --mount --propagation private -- bash -euo pipefail -c '
-    root=$1 checkout=$2 cache=$3 cwd=$4
-    shift 4
+    root=$1 checkout=$2 cache=$3 cwd=$4 binds=$5
+    shift 5
     mount -t proc proc "$root/proc"
     mount --rbind /sys "$root/sys"
     mount --rbind /dev "$root/dev"
-    for dir in "$checkout" "$cache"; do
+    for dir in "$checkout" "$cache" $binds; do
       mkdir -p "$root$dir"
       mount --bind "$dir" "$root$dir"
     done
@@ -135,7 +137,22 @@ in_sysroot() {
       PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
       MEMLAB_CACHE="$cache" CI="${CI:-}" \
       /bin/bash -c "cd \"\$0\" 2>/dev/null || cd /; exec \"\$@\"" "$cwd" "$@"
-  ' memlab-sysroot "$SYSROOT" "$MEMLAB_ROOT" "$MEMLAB_CACHE" "$PWD" "$@"
+  ' memlab-sysroot "$SYSROOT" "$MEMLAB_ROOT" "$MEMLAB_CACHE" "$PWD" "${MEMLAB_SYSROOT_BINDS:-}" "$@"
+}
+
+# lock_checkout: waits for this checkout's lock, then holds it until this process and its
+# children are gone. Runs from one checkout share out/ and the module build in it, so they take
+# turns instead of corrupting each other's results. Children (MEMLAB_CHECKOUT_LOCKED=1, set
+# here and by scripts/test) do not lock again.
+lock_checkout() {
+  [ -z "${MEMLAB_CHECKOUT_LOCKED:-}" ] || return 0
+  mkdir -p "$MEMLAB_ROOT/out"
+  exec 8>>"$MEMLAB_ROOT/out/.lock"
+  if ! flock -n 8; then
+    log "another memlab run is using this checkout ($MEMLAB_ROOT); waiting for it to finish"
+    flock 8
+  fi
+  export MEMLAB_CHECKOUT_LOCKED=1
 }
 
 # with_lock NAME CMD...: serialise CMD with other memlab runs sharing this cache.

@@ -212,6 +212,12 @@ mod tests {
     }
 
     #[test]
+    fn the_device_slot_opens_once() {
+        // The module initialiser holds the one slot: no second one can initialise the lock.
+        assert_eq!(edu::DeviceSlot::open().err(), Some(EBUSY));
+    }
+
+    #[test]
     fn dma_ranges_are_checked() -> Result {
         let Some(errors) = testing::observe_edu(|edu| {
             let mut buf = DmaCoherent::new(edu, 1024, Gfp::KERNEL)?;

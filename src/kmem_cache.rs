@@ -360,8 +360,8 @@ impl KmemCache {
     /// # Errors
     ///
     /// `EINVAL` for `__GFP_ZERO` in `gfp` on a cache with a constructor (it would destroy the
-    /// constructed state) and for flags kmem_cache's allow-list refuses (see [`crate::gfp_policy`]); `ENOMEM` when
-    /// the allocation fails.
+    /// constructed state) and for flags kmem_cache's allow-list refuses (see
+    /// [`crate::gfp_policy`]); `ENOMEM` when the allocation fails.
     pub(crate) fn alloc(&self, gfp: Gfp) -> Result<SlabObject<'_>> {
         if self.constructed {
             if gfp.contains(Gfp::ZERO) {
@@ -379,7 +379,8 @@ impl KmemCache {
     /// # Errors
     ///
     /// `EINVAL` if the cache has a constructor (use [`KmemCache::alloc`]) or for flags
-    /// kmem_cache's allow-list refuses (see [`crate::gfp_policy`]); `ENOMEM` when the allocation fails.
+    /// kmem_cache's allow-list refuses (see [`crate::gfp_policy`]); `ENOMEM` when the
+    /// allocation fails.
     pub(crate) fn alloc_uninit(&self, gfp: Gfp) -> Result<SlabObject<'_, MaybeUninit<u8>>> {
         if self.constructed {
             return Err(EINVAL);
@@ -622,6 +623,12 @@ mod tests {
             Some(EINVAL)
         );
         Ok(())
+    }
+
+    #[test]
+    fn the_registry_opens_once() {
+        // The module initialiser holds the one registry: no second one can initialise the lock.
+        assert_eq!(NameRegistry::open().err(), Some(EBUSY));
     }
 
     #[test]
