@@ -40,11 +40,16 @@ step() {
 # interrupted (Ctrl-C, SIGTERM) or exits meanwhile, the whole group (CMD and every child, e.g.
 # QEMU or make's compilers) is killed first, so nothing keeps running behind the user's back.
 # While waiting, calls `in_group_tick SECONDS_SO_FAR` every 30 s if the caller defined it.
-# Returns CMD's status.
+# With IN_GROUP_LOG set, CMD's output (only CMD's) is appended to that file. Returns CMD's
+# status.
 in_group() {
   local pid status t0=$SECONDS next=30
   set -m
-  "$@" &
+  if [ -n "${IN_GROUP_LOG:-}" ]; then
+    "$@" >>"$IN_GROUP_LOG" 2>&1 &
+  else
+    "$@" &
+  fi
   pid=$!
   set +m
   # shellcheck disable=SC2064 # the group id is meant to be fixed now
@@ -78,7 +83,7 @@ run_logged() {
     log "$what: still running after $(($1 / 60)) min $(($1 % 60)) s$done_so_far"
   }
   status=0
-  in_group "$@" >>"$logfile" 2>&1 || status=$?
+  IN_GROUP_LOG=$logfile in_group "$@" || status=$?
   unset -f in_group_tick
   if [ "$status" -ne 0 ]; then
     log "FAILED: $what (exit $status)"

@@ -13,6 +13,9 @@
 //! run at insmod): [`gfp`], [`kmalloc`], [`vmalloc`], [`pages`], [`vmap`], [`kmap`],
 //! [`ioremap`], [`kmem_cache`], [`mempool`], [`dma`] (on QEMU's `edu` device, driven by
 //! [`edu`]). Their failure paths are proven with the kernel's fault injection ([`fault`]).
+//! Which GFP flags each family accepts is one table, [`gfp_policy`]; the module-wide globals
+//! (the cache-name registry, the edu device slot) are opened here and closed at unload through
+//! [`lifecycle`].
 //!
 //! A session in the test VM (`scripts/vm run -- sh` or `make shell`):
 //!

@@ -10,15 +10,17 @@ _ktap_results=/tmp/ktap-results.$$
 _ktap_count=0
 _ktap_failed=0
 
+# Each result also goes to stdout as it happens: the host streams it, so a long suite shows
+# its progress.
 _ktap_record() {
 	_ktap_count=$((_ktap_count + 1))
-	printf '    %s %d %s%s\n' "$1" "$_ktap_count" "$2" "${3:+ # $3}" >>"$_ktap_results"
+	printf '    %s %d %s%s\n' "$1" "$_ktap_count" "$2" "${3:+ # $3}" | tee -a "$_ktap_results"
 }
 
 # ok NAME / not_ok NAME REASON / skip NAME REASON
 ok() { _ktap_record ok "$1"; }
 not_ok() {
-	printf '    # %s: %s\n' "$1" "$(printf '%s' "$2" | tr '\n' ' ')" >>"$_ktap_results"
+	printf '    # %s: %s\n' "$1" "$(printf '%s' "$2" | tr '\n' ' ')" | tee -a "$_ktap_results"
 	_ktap_record 'not ok' "$1"
 	_ktap_failed=1
 }
