@@ -247,8 +247,8 @@ impl Drop for Edu {
 static EDU_LIFE: Lifecycle = Lifecycle::new();
 
 kernel::sync::global_lock! {
-    // SAFETY: `EDU.init()` is called only by `DeviceSlot::open`, after it won `EDU_LIFE.claim()`,
-    // which succeeds once; every other use goes through `slot()`, which locks only once
+    // SAFETY: `EDU.init()` is called only by `DeviceSlot::open`, through `EDU_LIFE.open_once`,
+    // which runs it at most once; every other use goes through `slot()`, which locks only once
     // `EDU_LIFE` says the slot is open (after the initialisation).
     unsafe(uninit) static EDU: Mutex<Option<Edu>> = None;
 }
@@ -265,13 +265,12 @@ impl DeviceSlot {
     ///
     /// `EBUSY` if it was opened before (in this load of the module).
     pub(crate) fn open() -> Result<Self> {
-        if !EDU_LIFE.claim() {
+        // SAFETY: `open_once` runs this at most once, and before it opens the slot, so before
+        // anything can lock `EDU`.
+        if !EDU_LIFE.open_once(|| unsafe { EDU.init() }) {
             return Err(EBUSY);
         }
-        // SAFETY: This caller won the one claim, so this is the only initialisation, and nothing
-        // locks `EDU` before `open()` below.
-        unsafe { EDU.init() };
-        EDU_LIFE.open();
+        // Only now: dropping this value closes the slot.
         Ok(Self(()))
     }
 }

@@ -123,9 +123,9 @@ unsafe extern "C" fn construct_object<C: Constructor>(object: *mut kernel::ffi::
 static NAMES_LIFE: Lifecycle = Lifecycle::new();
 
 kernel::sync::global_lock! {
-    // SAFETY: `NAMES.init()` is called only by `NameRegistry::open`, after it won
-    // `NAMES_LIFE.claim()`, which succeeds once; every other use goes through `names()`, which
-    // locks only once `NAMES_LIFE` says the registry is open (after the initialisation).
+    // SAFETY: `NAMES.init()` is called only by `NameRegistry::open`, through
+    // `NAMES_LIFE.open_once`, which runs it at most once; every other use goes through `names()`,
+    // which locks only once `NAMES_LIFE` says the registry is open (after the initialisation).
     unsafe(uninit) static NAMES: Mutex<KVec<CString>> = KVec::new();
 }
 
@@ -140,13 +140,12 @@ impl NameRegistry {
     ///
     /// `EBUSY` if it was opened before (in this load of the module).
     pub(crate) fn open() -> Result<Self> {
-        if !NAMES_LIFE.claim() {
+        // SAFETY: `open_once` runs this at most once, and before it opens the registry, so
+        // before anything can lock `NAMES`.
+        if !NAMES_LIFE.open_once(|| unsafe { NAMES.init() }) {
             return Err(EBUSY);
         }
-        // SAFETY: This caller won the one claim, so this is the only initialisation, and nothing
-        // locks `NAMES` before `open()` below.
-        unsafe { NAMES.init() };
-        NAMES_LIFE.open();
+        // Only now: dropping this value closes the registry.
         Ok(Self(()))
     }
 }

@@ -4,10 +4,10 @@
 //!
 //! A `global_lock!` static with `unsafe(uninit)` must be initialised exactly once, before its
 //! first use. memlab's globals (the kmem_cache name registry, the edu device slot) pair such a
-//! static with a [`Lifecycle`]: only the value that wins [`Lifecycle::claim`] initialises the lock,
-//! and every use asks [`Lifecycle::is_open`] first. So a second initialisation cannot happen,
-//! a use before initialisation or after unload is an error instead of undefined behaviour, and
-//! no safe function has a precondition.
+//! static with a [`Lifecycle`]: [`Lifecycle::open_once`] runs the lock's initialisation for the
+//! one caller that wins the claim, and every use goes through [`Lifecycle::lock_open`]. So a
+//! second initialisation cannot happen, a use before initialisation or after unload is an error
+//! instead of undefined behaviour, and no safe function has a precondition.
 
 use core::sync::atomic::{
     AtomicU8,
@@ -33,15 +33,27 @@ impl Lifecycle {
     }
 
     /// Claims the one right to initialise the global: `true` for exactly one caller, ever.
-    pub(crate) fn claim(&self) -> bool {
+    fn claim(&self) -> bool {
         self.0
             .compare_exchange(UNCLAIMED, OPENING, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()
     }
 
     /// Marks the claimed global initialised; it may be used from now on.
-    pub(crate) fn open(&self) {
+    fn open(&self) {
         self.0.store(OPEN, Ordering::Release);
+    }
+
+    /// Claims the global and, for the one caller that wins, runs `init` (the global's
+    /// initialisation) and opens it. `false` when the global was claimed before: `init` has not
+    /// run, and never will for this caller.
+    pub(crate) fn open_once(&self, init: impl FnOnce()) -> bool {
+        if !self.claim() {
+            return false;
+        }
+        init();
+        self.open();
+        true
     }
 
     /// Whether the global is initialised and not closed: only then may it be used.
@@ -81,6 +93,16 @@ mod tests {
         global.open();
         assert!(global.is_open());
         assert!(!global.claim());
+    }
+
+    #[test]
+    fn open_once_initialises_exactly_once() {
+        let global = Lifecycle::new();
+        let mut inits = 0;
+        assert!(global.open_once(|| inits += 1));
+        assert!(global.is_open());
+        assert!(!global.open_once(|| inits += 1));
+        assert_eq!(inits, 1);
     }
 
     #[test]
