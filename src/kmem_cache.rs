@@ -6,7 +6,9 @@
 //! A [`KmemCache`] owns its cache and destroys it on drop. Each [`SlabObject`] borrows the cache
 //! it came from, so an object cannot outlive its cache and a cache with live objects cannot be
 //! destroyed: the borrow checker refuses the `drop`, where C would print "Slab cache still has
-//! objects" and leak them.
+//! objects" and leak them. An object leaked on purpose (`mem::forget`) ends the borrow without
+//! freeing: the cache counts its live objects, and a drop that finds some left leaves the cache
+//! (and its name) alive, with one dmesg line, instead of letting `kmem_cache_destroy` WARN.
 //!
 //! Objects are bytes of a size fixed at creation. A cache may have a constructor (a type
 //! implementing [`Constructor`]): the kernel runs it once per object, when the slab holding the
@@ -17,8 +19,10 @@
 //! What the kernel would answer with a warning is refused here with an error first: a name that
 //! is empty, has a space, or is already in use by another memlab cache (the kernel's caches
 //! cannot collide: memlab names its caches `memlab_<name>`); an object size of 0 or above
-//! [`MAX_OBJECT_SIZE`]; an alignment that is not a power of two; `__GFP_ZERO` with a
-//! constructor. The `kernel` crate has no peer.
+//! [`MAX_OBJECT_SIZE`]; an alignment that is not a power of two up to a page; `__GFP_ZERO` with
+//! a constructor; allocation flags kmem_cache's allow-list lacks. A name is reserved only after
+//! every other check passed, and released by a guard on every error path. Names live in a
+//! registry the module opens at load ([`NameRegistry`]). The `kernel` crate has no peer.
 
 use core::{
     mem::MaybeUninit,

@@ -19,6 +19,11 @@
 //! instead. Elements are zeroed by memlab after allocation (the pool's allocators do not take
 //! `__GFP_ZERO`, and an element from the reserve holds what its last user left). The `kernel`
 //! crate has no peer.
+//!
+//! The reserve is bounded twice before C is called: by count ([`MAX_MIN_NR`], where the kernel's
+//! reserve array would WARN) and by bytes ([`max_reserve_bytes`], 1/16 of RAM, so creating a
+//! pool cannot wake the OOM killer). An element leaked with `mem::forget` is counted when the
+//! pool is dropped, and charged to a slab-backed pool's cache, which then stays alive.
 
 use core::{
     ptr::NonNull,
