@@ -41,8 +41,11 @@ use crate::{
         DmaCoherent,
         DmaDevice, //
     },
+    global::{
+        Global,
+        OpenGlobal, //
+    },
     ioremap::IoMapping,
-    lifecycle::Lifecycle,
 };
 
 /// QEMU's PCI vendor ID.
@@ -243,20 +246,20 @@ impl Drop for Edu {
     }
 }
 
-/// Where the device slot is in its life (see [`crate::lifecycle`]).
-static EDU_LIFE: Lifecycle = Lifecycle::new();
-
 kernel::sync::global_lock! {
-    // SAFETY: `EDU.init()` is called only by `DeviceSlot::open`, through `EDU_LIFE.open_once`,
-    // which runs it at most once; every other use goes through `slot()`, which locks only once
-    // `EDU_LIFE` says the slot is open (after the initialisation).
+    // SAFETY: `EDU` is used only through `SLOT`, which initialises it once, before any use (see
+    // `crate::global`).
     unsafe(uninit) static EDU: Mutex<Option<Edu>> = None;
 }
 
+// SAFETY: Nothing but `SLOT` uses `EDU`, and it is the only `Global` made for it.
+static SLOT: Global<EDU> = unsafe { Global::new(&EDU) };
+
 /// The slot that holds the bound edu device, open for as long as this value lives. The module
 /// opens it before registering the driver and drops it after unregistering (unbinding empties
-/// the slot); while it is closed, binding fails and [`with`] answers `ENODEV`.
-pub(crate) struct DeviceSlot(());
+/// the slot; a device still in it is released); while it is closed, binding fails and [`with`]
+/// answers `ENODEV`.
+pub(crate) struct DeviceSlot(#[expect(dead_code, reason = "held for its Drop")] OpenGlobal<EDU>);
 
 impl DeviceSlot {
     /// Opens the slot.
@@ -265,28 +268,13 @@ impl DeviceSlot {
     ///
     /// `EBUSY` if it was opened before (in this load of the module).
     pub(crate) fn open() -> Result<Self> {
-        // SAFETY: `open_once` runs this at most once, and before it opens the slot, so before
-        // anything can lock `EDU`.
-        if !EDU_LIFE.open_once(|| unsafe { EDU.init() }) {
-            return Err(EBUSY);
-        }
-        // Only now: dropping this value closes the slot.
-        Ok(Self(()))
-    }
-}
-
-impl Drop for DeviceSlot {
-    fn drop(&mut self) {
-        let mut slot = EDU.lock();
-        EDU_LIFE.close();
-        // Empty already when the driver was unregistered first; otherwise release the device.
-        drop(slot.take());
+        SLOT.open().map(Self)
     }
 }
 
 /// The device slot, locked, or `ENODEV` when it is not open.
 fn slot() -> Result<GlobalGuard<EDU>> {
-    EDU_LIFE.lock_open(|| EDU.lock()).ok_or(ENODEV)
+    SLOT.lock()
 }
 
 /// Runs `f` with the bound edu device, holding the slot's mutex (so the device cannot be unbound

@@ -45,8 +45,11 @@ use crate::{
     byte::Byte,
     gfp::Gfp,
     gfp_policy::Family,
-    kmalloc,
-    lifecycle::Lifecycle, //
+    global::{
+        Global,
+        OpenGlobal, //
+    },
+    kmalloc, //
 };
 
 /// The largest object memlab's caches hold: half of `KMALLOC_MAX_SIZE` (2 MiB), so that an
@@ -123,19 +126,21 @@ unsafe extern "C" fn construct_object<C: Constructor>(object: *mut kernel::ffi::
     C::construct(unsafe { core::slice::from_raw_parts_mut(object, C::SIZE) });
 }
 
-/// Where the name registry is in its life (see [`crate::lifecycle`]).
-static NAMES_LIFE: Lifecycle = Lifecycle::new();
-
 kernel::sync::global_lock! {
-    // SAFETY: `NAMES.init()` is called only by `NameRegistry::open`, through
-    // `NAMES_LIFE.open_once`, which runs it at most once; every other use goes through `names()`,
-    // which locks only once `NAMES_LIFE` says the registry is open (after the initialisation).
+    // SAFETY: `NAMES` is used only through `REGISTRY`, which initialises it once, before any
+    // use (see `crate::global`).
     unsafe(uninit) static NAMES: Mutex<KVec<CString>> = KVec::new();
 }
 
+// SAFETY: Nothing but `REGISTRY` uses `NAMES`, and it is the only `Global` made for it.
+static REGISTRY: Global<NAMES> = unsafe { Global::new(&NAMES) };
+
 /// The registry of memlab's cache names, open for as long as this value lives: the module
-/// holds it from its initialiser until unload. Without it, creating a cache fails with `ENODEV`.
-pub(crate) struct NameRegistry(());
+/// holds it from its initialiser until unload, and its drop frees the names' storage. Without
+/// it, creating a cache fails with `ENODEV`.
+pub(crate) struct NameRegistry(
+    #[expect(dead_code, reason = "held for its Drop")] OpenGlobal<NAMES>,
+);
 
 impl NameRegistry {
     /// Opens the registry.
@@ -144,29 +149,13 @@ impl NameRegistry {
     ///
     /// `EBUSY` if it was opened before (in this load of the module).
     pub(crate) fn open() -> Result<Self> {
-        // SAFETY: `open_once` runs this at most once, and before it opens the registry, so
-        // before anything can lock `NAMES`.
-        if !NAMES_LIFE.open_once(|| unsafe { NAMES.init() }) {
-            return Err(EBUSY);
-        }
-        // Only now: dropping this value closes the registry.
-        Ok(Self(()))
-    }
-}
-
-impl Drop for NameRegistry {
-    /// Closes the registry and frees its storage (a `static` is never dropped, so its heap
-    /// buffer would leak at unload).
-    fn drop(&mut self) {
-        let mut names = NAMES.lock();
-        NAMES_LIFE.close();
-        *names = KVec::new();
+        REGISTRY.open().map(Self)
     }
 }
 
 /// The registry's names, locked, or `ENODEV` when the registry is not open.
 fn names() -> Result<GlobalGuard<NAMES>> {
-    NAMES_LIFE.lock_open(|| NAMES.lock()).ok_or(ENODEV)
+    REGISTRY.lock()
 }
 
 /// A name reserved in the registry; released on drop (every error path of a creation, and the

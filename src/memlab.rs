@@ -51,6 +51,7 @@ mod fault;
 mod flags;
 mod gfp;
 mod gfp_policy;
+mod global;
 mod ioremap;
 mod kmalloc;
 mod kmap;

@@ -142,10 +142,10 @@ impl<'c> Mempool<'c> {
                 (ptr, None)
             }
             Backing::Slab(cache) => {
-                // SAFETY: `cache.as_raw()` is a live cache without constructor (checked above)
-                // that outlives the pool (`'c`); `1 <= min_nr <= MAX_MIN_NR` (checked above).
-                let ptr =
-                    unsafe { generated::memlab_mempool_create_slab(min_nr_c, cache.as_raw()) };
+                let raw_cache = cache.as_raw();
+                // SAFETY: `raw_cache` is a live cache without constructor (checked above) that
+                // outlives the pool (`'c`); `1 <= min_nr <= MAX_MIN_NR` (checked above).
+                let ptr = unsafe { generated::memlab_mempool_create_slab(min_nr_c, raw_cache) };
                 (ptr, Some(cache))
             }
             Backing::Pages { order } => {
