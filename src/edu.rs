@@ -36,7 +36,7 @@ use kernel::{
     },
 };
 
-use crate::{
+use crate::mm::{
     dma::{
         DmaCoherent,
         DmaDevice, //
@@ -45,7 +45,7 @@ use crate::{
         Global,
         OpenGlobal, //
     },
-    ioremap::IoMapping,
+    ioremap::IoMapping, //
 };
 
 /// QEMU's PCI vendor ID.
@@ -248,7 +248,7 @@ impl Drop for Edu {
 
 kernel::sync::global_lock! {
     // SAFETY: `EDU` is used only through `SLOT`, which initialises it once, before any use (see
-    // `crate::global`).
+    // `crate::mm::global`).
     unsafe(uninit) static EDU: Mutex<Option<Edu>> = None;
 }
 
@@ -375,3 +375,5 @@ impl pci::Driver for EduDriver {
         Self::bind(pdev)
     }
 }
+
+mod kunit;

@@ -9,13 +9,17 @@
 //!   functions such as `virt_to_phys` (see [`shim`]);
 //! - a C shim compiled into the same `.ko`, for macros such as `kmalloc`.
 //!
-//! The safe wrappers, one family per file, each with its own KUnit suite (`memlab_<family>`,
-//! run at insmod): [`gfp`], [`kmalloc`], [`vmalloc`], [`pages`], [`vmap`], [`kmap`],
-//! [`ioremap`], [`kmem_cache`], [`mempool`], [`dma`] (on QEMU's `edu` device, driven by
-//! [`edu`]). Their failure paths are proven with the kernel's fault injection ([`fault`]).
-//! Which GFP flags each family accepts is one table, [`gfp_policy`]; the module-wide globals
-//! (the cache-name registry, the edu device slot) are opened here and closed at unload through
-//! [`lifecycle`].
+//! The source is layered; each layer uses only those below it:
+//!
+//! - [`lab`]: the debugfs interface, `/sys/kernel/debug/memlab/` (safe Rust only);
+//! - [`edu`]: the PCI driver for QEMU's `edu` device, the real hardware behind the ioremap and
+//!   DMA wrappers, with their device-level KUnit suite;
+//! - [`mm`]: the safe wrappers, one C API family per file, each with its KUnit suite
+//!   (`memlab_<family>`, run at insmod), failure paths proven with the kernel's fault injection;
+//! - the ground: [`shim`] (the FFI edge) and pure values ([`facts`], [`units`]).
+//!
+//! The module-wide globals (the cache-name registry, the edu device slot) are opened here and
+//! closed at unload.
 //!
 //! A session in the test VM (`scripts/vm run -- sh` or `make shell`):
 //!
@@ -43,30 +47,19 @@ use kernel::{
     prelude::*, //
 };
 
-mod byte;
-mod debugfs;
-mod dma;
 mod edu;
-mod fault;
-mod flags;
-mod gfp;
-mod gfp_policy;
-mod global;
-mod ioremap;
-mod kmalloc;
-mod kmap;
-mod kmem_cache;
-mod lifecycle;
-mod mempool;
-mod pages;
-mod report;
+mod facts;
+mod lab;
+mod mm;
 mod shim;
-mod testing;
 mod units;
-mod vmalloc;
-mod vmap;
 
-use gfp::Gfp;
+use mm::{
+    dma,
+    gfp::Gfp,
+    kmalloc,
+    kmem_cache, //
+};
 use units::Bytes;
 
 module! {
@@ -112,7 +105,7 @@ impl kernel::fmt::Display for Bytes {
 /// last.
 struct Memlab {
     _edu_driver: Pin<KBox<driver::Registration<pci::Adapter<edu::EduDriver>>>>,
-    _debugfs: debugfs::Interface,
+    _debugfs: lab::debugfs::Interface,
     _edu_slot: edu::DeviceSlot,
     _cache_names: kmem_cache::NameRegistry,
 }
@@ -123,8 +116,7 @@ impl kernel::Module for Memlab {
         let edu_slot = edu::DeviceSlot::open()?;
         let facts = shim::facts();
         pr_info!(
-            "memlab {} on Linux {}, PAGE_SIZE {}\n",
-            facts.module_version,
+            "memlab {VERSION} on Linux {}, PAGE_SIZE {}\n",
             facts.kernel_release,
             Bytes(facts.page_size)
         );
@@ -132,7 +124,7 @@ impl kernel::Module for Memlab {
         if module_parameters::misuse_atomic_sleep.value() {
             misuse_atomic_sleep()?;
         }
-        let debugfs = debugfs::Interface::new(facts)?;
+        let debugfs = lab::debugfs::Interface::new(VERSION, facts)?;
         // Binds QEMU's edu device, if there is one (the ioremap and DMA families need it).
         let edu_driver =
             KBox::pin_init(driver::Registration::new(c"memlab_edu", module), GFP_KERNEL)?;

@@ -2,19 +2,26 @@
 
 //! Host-side unit tests of memlab's pure logic.
 //!
-//! The files of `src/` that need no kernel are compiled here unchanged, at the crate root as
-//! in the module (so their `crate::` paths resolve), and their `#[cfg(test)]` tests run with
-//! `cargo test`. A file belongs here when it uses nothing but `core`.
+//! The files of `src/` that need no kernel are compiled here unchanged, at the same module paths
+//! as in the module (so their `crate::` paths resolve), and their `#[cfg(test)]` tests run with
+//! `cargo test`. A file belongs here when it uses nothing but `core` and other pure files.
+//! (A `#[path]` on an inline `mod` names the folder its file modules are read from.)
 
 #![allow(dead_code, reason = "only the tests use these items on the host")]
 
-#[path = "../../src/flags.rs"]
-mod flags;
-#[path = "../../src/gfp_policy.rs"]
-mod gfp_policy;
-#[path = "../../src/lifecycle.rs"]
-mod lifecycle;
-#[path = "../../src/report.rs"]
-mod report;
+#[path = "../../src/facts.rs"]
+mod facts;
 #[path = "../../src/units.rs"]
 mod units;
+
+#[path = "../../src/mm"]
+mod mm {
+    pub(crate) mod flags;
+    pub(crate) mod gfp_policy;
+    pub(crate) mod lifecycle;
+}
+
+#[path = "../../src/lab"]
+mod lab {
+    pub(crate) mod info;
+}

@@ -7,18 +7,20 @@
 
 use kernel::prelude::*;
 
-use crate::shim::{
-    self,
-    generated, //
-};
 use crate::{
-    fault::{
-        self,
-        FailWalk, //
+    mm::{
+        fault::{
+            self,
+            FailWalk, //
+        },
+        gfp::Gfp,
+        kmalloc::KmallocBuf,
+        pages::Pages, //
     },
-    gfp::Gfp,
-    kmalloc::KmallocBuf,
-    pages::Pages,
+    shim::{
+        self,
+        generated, //
+    },
 };
 
 /// Marks the running KUnit case as skipped because of `reason`; the case should return `Ok`
@@ -33,22 +35,6 @@ pub(crate) fn skip(reason: &CStr) {
 pub(crate) fn ram_above_4g() -> bool {
     const FIRST_PFN_ABOVE_4G: u64 = 1 << (32 - kernel::bindings::PAGE_SHIFT);
     shim::zones().any(|zone| zone.end_pfn > FIRST_PFN_ABOVE_4G && zone.present_pages > 0)
-}
-
-/// Runs `f` with the bound edu device and returns what it observed, or skips the case when
-/// there is no device.
-///
-/// Cases must assert only on the result, after the device slot's mutex is released: a failed
-/// KUnit assertion ends the test thread on the spot, without unwinding, and would leave the
-/// mutex locked forever.
-pub(crate) fn observe_edu<R>(f: impl FnOnce(&crate::edu::Edu) -> Result<R>) -> Result<Option<R>> {
-    match crate::edu::with(f) {
-        Ok(observed) => observed.map(Some),
-        Err(_) => {
-            skip(c"edu device not available (QEMU -device edu)");
-            Ok(None)
-        }
-    }
 }
 
 /// Why a failure-path case skips: the kernel has no fault injection.

@@ -2,7 +2,7 @@
 
 //! The text of `/sys/kernel/debug/memlab/info`: what memlab knows about the running kernel.
 //!
-//! Pure logic: the facts are gathered by [`crate::shim`] and handed in as plain values, so the
+//! Pure logic: the facts are gathered by [`crate::shim`] (as [`crate::facts`] values) and handed in as plain values, so the
 //! host tests the format with `cargo test` (see `tests/host/`).
 //!
 //! The format is one `key: value` line per fact, then one `zone:` line per populated zone with
@@ -18,63 +18,23 @@
 
 use core::fmt;
 
-use crate::units::Bytes;
+use crate::{
+    facts::{
+        Facts,
+        Zone, //
+    },
+    units::Bytes,
+};
 
-/// Fixed facts about the running kernel's memory layout.
-pub(crate) struct Facts {
-    /// memlab's own version.
-    pub(crate) module_version: &'static str,
-    /// The running kernel's release string.
-    pub(crate) kernel_release: &'static str,
-    /// `PAGE_SIZE`.
-    pub(crate) page_size: u64,
-    /// `MAX_PAGE_ORDER`: the largest order the page allocator serves.
-    pub(crate) max_page_order: u32,
-    /// `KMALLOC_MIN_SIZE`: the smallest kmalloc bucket.
-    pub(crate) kmalloc_min_size: u64,
-    /// `KMALLOC_MAX_CACHE_SIZE`: the largest slab-backed kmalloc size.
-    pub(crate) kmalloc_max_cache_size: u64,
-    /// `KMALLOC_MAX_SIZE`: the largest size kmalloc serves.
-    pub(crate) kmalloc_max_size: u64,
-    /// First physical address above `ZONE_DMA`.
-    pub(crate) dma_zone_end: u64,
-    /// First physical address above `ZONE_DMA32`.
-    pub(crate) dma32_zone_end: u64,
-}
-
-/// One populated memory zone.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Zone {
-    /// NUMA node id.
-    pub(crate) node: i32,
-    /// The zone's name, e.g. `DMA32`.
-    pub(crate) name: &'static str,
-    /// First page frame number of the span.
-    pub(crate) start_pfn: u64,
-    /// One past the last page frame number of the span.
-    pub(crate) end_pfn: u64,
-    /// Pages that exist in the span.
-    pub(crate) present_pages: u64,
-    /// Pages the buddy allocator manages.
-    pub(crate) managed_pages: u64,
-}
-
-impl Zone {
-    /// Whether the physical address `phys` lies in this zone's span.
-    pub(crate) fn spans(&self, phys: u64, page_size: u64) -> bool {
-        let pfn = phys / page_size;
-        self.start_pfn <= pfn && pfn < self.end_pfn
-    }
-}
-
-/// Writes the `info` report: `facts`, then every zone in `zones`.
+/// Writes the `info` report: memlab's `version`, `facts`, then every zone in `zones`.
 pub(crate) fn write_info(
     out: &mut impl fmt::Write,
+    version: &str,
     facts: &Facts,
     zones: impl IntoIterator<Item = Zone>,
 ) -> fmt::Result {
     let page = facts.page_size;
-    writeln!(out, "memlab_version: {}", facts.module_version)?;
+    writeln!(out, "memlab_version: {version}")?;
     writeln!(out, "kernel_release: {}", facts.kernel_release)?;
     writeln!(out, "page_size: {} ({})", page, Bytes(page))?;
     writeln!(
@@ -126,7 +86,6 @@ mod tests {
 
     fn facts() -> Facts {
         Facts {
-            module_version: "0.1.0",
             kernel_release: "7.3.4",
             page_size: 4096,
             max_page_order: 10,
@@ -149,7 +108,7 @@ mod tests {
 
     fn render(zones: &[Zone]) -> String {
         let mut text = String::new();
-        write_info(&mut text, &facts(), zones.iter().copied()).unwrap();
+        write_info(&mut text, "0.1.0", &facts(), zones.iter().copied()).unwrap();
         text
     }
 

@@ -3,7 +3,7 @@
 //! Named bit flags as text: `GFP_KERNEL|__GFP_ZERO` and back.
 //!
 //! Pure logic over a table of names, so the host tests it with `cargo test` (see
-//! `tests/host/`); the kernel side ([`crate::gfp`]) supplies the table with the kernel's values.
+//! `tests/host/`); the kernel side ([`crate::mm::gfp`]) supplies the table with the kernel's values.
 
 use core::fmt;
 

@@ -4,7 +4,7 @@
 //!
 //! | file   | mode | content |
 //! |--------|------|---------|
-//! | `info` | 0400 | the kernel facts and live zone spans, see [`crate::report`] |
+//! | `info` | 0400 | the kernel facts and live zone spans, see [`super::info`] |
 //!
 //! Everything is removed when the [`Interface`] is dropped (at `rmmod`).
 
@@ -19,16 +19,14 @@ use kernel::{
 };
 
 use crate::{
-    report::{
-        self,
-        Facts, //
-    },
-    shim,
+    facts::Facts,
+    lab::info,
+    shim, //
 };
 
 /// The debugfs directory and its files; dropping it removes them.
 pub(crate) struct Interface {
-    _info: Pin<KBox<File<Facts>>>,
+    _info: Pin<KBox<File<Info>>>,
     _dir: Dir,
 }
 
@@ -39,10 +37,10 @@ impl Interface {
     ///
     /// `ENOMEM` if the file's bookkeeping cannot be allocated. (A debugfs failure itself is
     /// silent by design of debugfs: the module works on without the files.)
-    pub(crate) fn new(facts: Facts) -> Result<Self> {
+    pub(crate) fn new(version: &'static str, facts: Facts) -> Result<Self> {
         let dir = Dir::new(c"memlab");
         let info = KBox::pin_init(
-            dir.read_callback_file(c"info", facts, &write_info),
+            dir.read_callback_file(c"info", Info { version, facts }, &write_info),
             GFP_KERNEL,
         )?;
         Ok(Self {
@@ -52,7 +50,13 @@ impl Interface {
     }
 }
 
+/// What `info` shows besides the live zones.
+struct Info {
+    version: &'static str,
+    facts: Facts,
+}
+
 /// Renders `info`; the zones are read at each read, so their page counts are live.
-fn write_info(facts: &Facts, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    report::write_info(f, facts, shim::zones())
+fn write_info(info: &Info, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    info::write_info(f, info.version, &info.facts, shim::zones())
 }

@@ -41,7 +41,7 @@ use kernel::{
     sync::lock::GlobalGuard, //
 };
 
-use crate::{
+use crate::mm::{
     byte::Byte,
     gfp::Gfp,
     gfp_policy::Family,
@@ -128,7 +128,7 @@ unsafe extern "C" fn construct_object<C: Constructor>(object: *mut kernel::ffi::
 
 kernel::sync::global_lock! {
     // SAFETY: `NAMES` is used only through `REGISTRY`, which initialises it once, before any
-    // use (see `crate::global`).
+    // use (see `crate::mm::global`).
     unsafe(uninit) static NAMES: Mutex<KVec<CString>> = KVec::new();
 }
 
@@ -353,7 +353,7 @@ impl KmemCache {
     ///
     /// `EINVAL` for `__GFP_ZERO` in `gfp` on a cache with a constructor (it would destroy the
     /// constructed state) and for flags kmem_cache's allow-list refuses (see
-    /// [`crate::gfp_policy`]); `ENOMEM` when the allocation fails.
+    /// [`crate::mm::gfp_policy`]); `ENOMEM` when the allocation fails.
     pub(crate) fn alloc(&self, gfp: Gfp) -> Result<SlabObject<'_>> {
         if self.constructed {
             if gfp.contains(Gfp::ZERO) {
@@ -371,7 +371,7 @@ impl KmemCache {
     /// # Errors
     ///
     /// `EINVAL` if the cache has a constructor (use [`KmemCache::alloc`]) or for flags
-    /// kmem_cache's allow-list refuses (see [`crate::gfp_policy`]); `ENOMEM` when the
+    /// kmem_cache's allow-list refuses (see [`crate::mm::gfp_policy`]); `ENOMEM` when the
     /// allocation fails.
     pub(crate) fn alloc_uninit(&self, gfp: Gfp) -> Result<SlabObject<'_, MaybeUninit<u8>>> {
         if self.constructed {
@@ -391,7 +391,7 @@ impl KmemCache {
     }
 
     /// Counts `count` objects of this cache that a mempool handed out and will never get back
-    /// (their [`PoolElement`](crate::mempool::PoolElement)s were forgotten): the cache then can
+    /// (their [`PoolElement`](crate::mm::mempool::PoolElement)s were forgotten): the cache then can
     /// never be destroyed, as they are still in it.
     pub(crate) fn adopt_leaked(&self, count: usize) {
         self.live.fetch_add(count, Ordering::Relaxed);
@@ -475,7 +475,7 @@ impl<T: Byte> Drop for SlabObject<'_, T> {
 #[kunit_tests(memlab_kmem_cache)]
 mod tests {
     use super::*;
-    use crate::testing;
+    use crate::mm::testing;
     use core::sync::atomic::AtomicU32;
 
     /// How many objects `Serial` has constructed so far.

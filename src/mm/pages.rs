@@ -11,15 +11,15 @@
 //!
 //! Both report the block's physical address, page frame number and zone, and lend out each of
 //! their pages as a [`BorrowedPage`]. As with every memlab buffer, contents the allocator did not
-//! define are typed `MaybeUninit<u8>` until written (see [`crate::byte`]). Orders above
+//! define are typed `MaybeUninit<u8>` until written (see [`crate::mm::byte`]). Orders above
 //! `MAX_PAGE_ORDER` (which the kernel answers with a WARN) are `EINVAL` before C is called.
 //!
 //! The `kernel` crate's peer is `kernel::page::Page`: order 0 only, no zone or address.
 //!
 //! Every block here has a kernel address for as long as it lives, because it lies in the direct
-//! map: memlab refuses `__GFP_HIGHMEM` (see [`crate::gfp_policy`]), and a kernel with
-//! `CONFIG_HIGHMEM` does not build memlab at all (below), since this file, [`crate::mempool`]'s
-//! page pools and [`crate::vmap`] read pages through `page_address`.
+//! map: memlab refuses `__GFP_HIGHMEM` (see [`crate::mm::gfp_policy`]), and a kernel with
+//! `CONFIG_HIGHMEM` does not build memlab at all (below), since this file, [`crate::mm::mempool`]'s
+//! page pools and [`crate::mm::vmap`] read pages through `page_address`.
 
 use core::{
     marker::PhantomData,
@@ -40,9 +40,11 @@ use kernel::{
 };
 
 use crate::{
-    byte::Byte,
-    gfp::Gfp,
-    gfp_policy::Family,
+    mm::{
+        byte::Byte,
+        gfp::Gfp,
+        gfp_policy::Family, //
+    },
     shim::{
         self,
         generated, //
@@ -337,7 +339,10 @@ impl<T: Byte> Drop for FreePages<T> {
 #[kunit_tests(memlab_pages)]
 mod tests {
     use super::*;
-    use crate::{fault, testing};
+    use crate::mm::{
+        fault,
+        testing, //
+    };
 
     #[test]
     fn every_order_is_physically_contiguous() -> Result {

@@ -40,11 +40,13 @@ use kernel::{
 };
 
 use crate::{
-    gfp::Gfp,
-    gfp_policy::Family,
-    kmalloc,
-    kmem_cache::KmemCache,
-    pages,
+    mm::{
+        gfp::Gfp,
+        gfp_policy::Family,
+        kmalloc,
+        kmem_cache::KmemCache,
+        pages, //
+    },
     shim::generated, //
 };
 
@@ -186,7 +188,7 @@ impl<'c> Mempool<'c> {
     ///
     /// # Errors
     ///
-    /// `EINVAL` for flags the mempool allow-list refuses (see [`crate::gfp_policy`]), among
+    /// `EINVAL` for flags the mempool allow-list refuses (see [`crate::mm::gfp_policy`]), among
     /// them `__GFP_ZERO` (mempools do not support it; memlab zeroes anyway); `ENOMEM` when
     /// neither the allocator nor the reserve has an element and `gfp` cannot sleep.
     pub(crate) fn alloc(&self, gfp: Gfp) -> Result<PoolElement<'_, 'c>> {
@@ -250,7 +252,7 @@ impl PoolElement<'_, '_> {
         if self.pool.pages {
             // SAFETY: Page pools hand out `struct page` pointers of live blocks (type invariant),
             // allocated with GFP_KERNEL (never highmem) on a kernel without CONFIG_HIGHMEM (see
-            // `crate::pages`): `page_address` is their direct-map address.
+            // `crate::mm::pages`): `page_address` is their direct-map address.
             unsafe { generated::memlab_page_address(self.element.as_ptr().cast()) }.cast()
         } else {
             self.element.as_ptr().cast()
@@ -279,7 +281,7 @@ impl Drop for PoolElement<'_, '_> {
 #[kunit_tests(memlab_mempool)]
 mod tests {
     use super::*;
-    use crate::{
+    use crate::mm::{
         fault,
         kmem_cache::SlabFlags,
         testing, //

@@ -27,9 +27,11 @@ use kernel::{
 };
 
 use crate::{
-    byte::Byte,
-    gfp::Gfp,
-    gfp_policy::Family,
+    mm::{
+        byte::Byte,
+        gfp::Gfp,
+        gfp_policy::Family, //
+    },
     shim::generated, //
 };
 
@@ -134,7 +136,7 @@ impl KmallocBuf<MaybeUninit<u8>> {
     /// # Errors
     ///
     /// `EINVAL` for `len == 0`, `len > KMALLOC_MAX_SIZE`, or a flag kmalloc's allow-list
-    /// lacks (see [`crate::gfp_policy`]); `ENOMEM` when kmalloc fails.
+    /// lacks (see [`crate::mm::gfp_policy`]); `ENOMEM` when kmalloc fails.
     pub(crate) fn new_uninit(len: usize, gfp: Gfp) -> Result<Self> {
         check_len(len)?;
         gfp.check_for(Family::Kmalloc)?;
@@ -245,7 +247,10 @@ impl<T: Byte> Drop for KmallocBuf<T> {
 #[kunit_tests(memlab_kmalloc)]
 mod tests {
     use super::*;
-    use crate::{fault, testing};
+    use crate::mm::{
+        fault,
+        testing, //
+    };
     use kernel::page::PAGE_SIZE;
 
     type Uninit = KmallocBuf<MaybeUninit<u8>>;

@@ -21,7 +21,7 @@ use kernel::{
 };
 
 use crate::{
-    pages::Pages,
+    mm::pages::Pages,
     shim::generated, //
 };
 
@@ -141,7 +141,10 @@ impl Drop for Vmap {
 #[kunit_tests(memlab_vmap)]
 mod tests {
     use super::*;
-    use crate::{gfp::Gfp, testing};
+    use crate::mm::{
+        gfp::Gfp,
+        testing, //
+    };
 
     fn scattered_blocks() -> Result<KVec<Pages>> {
         let mut blocks = KVec::new();

@@ -19,7 +19,7 @@ use kernel::{
     },
 };
 
-use crate::lifecycle::Lifecycle;
+use crate::mm::lifecycle::Lifecycle;
 
 /// A `global_lock!` static and where it is in its life.
 ///

@@ -23,7 +23,7 @@
 //!   would promise the opposite (and with `__GFP_RECLAIMABLE` trips a `VM_WARN`).
 //!
 //! Pure logic over symbolic flags, so the host tests the whole table (`tests/host/`); the kernel
-//! side ([`crate::gfp`]) gives each flag its value from the kernel's headers.
+//! side ([`crate::mm::gfp`]) gives each flag its value from the kernel's headers.
 
 use core::fmt;
 
@@ -144,19 +144,19 @@ pub(crate) const EXCLUSIVE: [&[GfpFlag]; 2] = [
 /// A family of memlab allocators that take GFP flags.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Family {
-    /// kmalloc, kzalloc, kcalloc, krealloc ([`crate::kmalloc`]).
+    /// kmalloc, kzalloc, kcalloc, krealloc ([`crate::mm::kmalloc`]).
     Kmalloc,
-    /// `kmem_cache_alloc` ([`crate::kmem_cache`]).
+    /// `kmem_cache_alloc` ([`crate::mm::kmem_cache`]).
     KmemCache,
-    /// `mempool_alloc` ([`crate::mempool`]).
+    /// `mempool_alloc` ([`crate::mm::mempool`]).
     Mempool,
-    /// alloc_pages, __get_free_pages, get_zeroed_page ([`crate::pages`]).
+    /// alloc_pages, __get_free_pages, get_zeroed_page ([`crate::mm::pages`]).
     Pages,
-    /// `__vmalloc` ([`crate::vmalloc`]).
+    /// `__vmalloc` ([`crate::mm::vmalloc`]).
     Vmalloc,
-    /// `kvmalloc` ([`crate::vmalloc`]).
+    /// `kvmalloc` ([`crate::mm::vmalloc`]).
     Kvmalloc,
-    /// `dma_alloc_coherent` ([`crate::dma`]).
+    /// `dma_alloc_coherent` ([`crate::mm::dma`]).
     DmaCoherent,
 }
 
@@ -286,7 +286,7 @@ mod tests {
     use super::*;
 
     /// Bit `i` for the `i`-th flag of [`GfpFlag::ALL`] (the kernel's order; the real values
-    /// come from the kernel, see `crate::gfp`).
+    /// come from the kernel, see `crate::mm::gfp`).
     fn value(flag: GfpFlag) -> u32 {
         1 << GfpFlag::ALL.iter().position(|f| *f == flag).unwrap()
     }

@@ -35,9 +35,11 @@ use kernel::{
 };
 
 use crate::{
-    byte::Byte,
-    gfp::Gfp,
-    gfp_policy::Family,
+    mm::{
+        byte::Byte,
+        gfp::Gfp,
+        gfp_policy::Family, //
+    },
     shim::generated, //
 };
 
@@ -214,7 +216,7 @@ impl VmallocBuf<MaybeUninit<u8>> {
     ///
     /// As [`Self::new_uninit`]; also `EINVAL` for a flag vmalloc's allow-list lacks (zone
     /// modifiers, `__GFP_COMP`, ...: the kernel would WARN and strip them, see
-    /// [`crate::gfp_policy`]).
+    /// [`crate::mm::gfp_policy`]).
     pub(crate) fn with_flags(len: usize, gfp: Gfp) -> Result<Self> {
         check_len(len)?;
         gfp.check_for(Family::Vmalloc)?;
@@ -290,7 +292,13 @@ impl<T: Byte> Drop for VmallocBuf<T> {
 #[kunit_tests(memlab_vmalloc)]
 mod tests {
     use super::*;
-    use crate::{fault, shim, testing};
+    use crate::{
+        mm::{
+            fault,
+            testing, //
+        },
+        shim, //
+    };
 
     type Uninit = VmallocBuf<MaybeUninit<u8>>;
 

@@ -4,7 +4,7 @@
 //!
 //! A `global_lock!` static with `unsafe(uninit)` must be initialised exactly once, before its
 //! first use. memlab's globals (the kmem_cache name registry, the edu device slot) pair such a
-//! static with a [`Lifecycle`] (through `crate::global::Global`): [`Lifecycle::open_once`] runs the lock's initialisation for the
+//! static with a [`Lifecycle`] (through `crate::mm::global::Global`): [`Lifecycle::open_once`] runs the lock's initialisation for the
 //! one caller that wins the claim, and every use goes through [`Lifecycle::lock_open`]. So a
 //! second initialisation cannot happen, a use before initialisation or after unload is an error
 //! instead of undefined behaviour, and no safe function has a precondition.

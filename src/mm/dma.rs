@@ -22,7 +22,7 @@ use kernel::{
     prelude::*, //
 };
 
-use crate::{
+use crate::mm::{
     gfp::Gfp,
     gfp_policy::Family, //
 };
@@ -79,7 +79,7 @@ impl<'d> DmaCoherent<'d> {
     ///
     /// `EINVAL` for `len == 0`, `len > MAX_LEN`, or a flag the DMA allow-list lacks (zone
     /// modifiers: the DMA API picks the zone from the device's mask and drops them;
-    /// `__GFP_COMP`: a WARN; see [`crate::gfp_policy`]); `ENOMEM` when the allocation fails.
+    /// `__GFP_COMP`: a WARN; see [`crate::mm::gfp_policy`]); `ENOMEM` when the allocation fails.
     pub(crate) fn new(device: &'d impl DmaDevice, len: usize, gfp: Gfp) -> Result<Self> {
         if len == 0 || len > MAX_LEN {
             return Err(EINVAL);
@@ -139,103 +139,5 @@ impl Drop for DmaCoherent<'_> {
         unsafe {
             bindings::dma_free_attrs(self.dev, self.len, self.cpu.as_ptr().cast(), self.handle, 0)
         };
-    }
-}
-
-#[kunit_tests(memlab_dma)]
-mod tests {
-    use super::*;
-    use crate::{edu, testing};
-
-    /// Byte `i` of the pattern the DMA test sends.
-    fn pattern(i: usize) -> u8 {
-        // CAST: keeps the low byte on purpose.
-        (i * 7 + 3) as u8
-    }
-
-    #[test]
-    fn dma_moves_a_pattern_both_ways() -> Result {
-        let Some((in_mask, zeroed, round_trip, partial, untouched)) =
-            testing::observe_edu(|edu| {
-                let mut buf = DmaCoherent::new(edu, 2 * edu::DEVICE_BUFFER_SIZE, Gfp::KERNEL)?;
-                // CAST: `usize` fits `u64`.
-                let in_mask = buf.dma_handle() + buf.len() as u64 <= 1 << edu::DMA_ADDRESS_BITS;
-                let zeroed = buf.as_mut_slice().iter().all(|&b| b == 0);
-                let (out, _) = buf.as_mut_slice().split_at_mut(edu::DEVICE_BUFFER_SIZE);
-                for (i, byte) in out.iter_mut().enumerate() {
-                    *byte = pattern(i);
-                }
-                // RAM -> device, then device -> the other half of RAM.
-                edu.dma_to_device(&mut buf, 0, 0, edu::DEVICE_BUFFER_SIZE)?;
-                edu.dma_from_device(
-                    &mut buf,
-                    edu::DEVICE_BUFFER_SIZE,
-                    0,
-                    edu::DEVICE_BUFFER_SIZE,
-                )?;
-                let (out, back) = buf.as_mut_slice().split_at(edu::DEVICE_BUFFER_SIZE);
-                let round_trip = out == back;
-                // A partial transfer between offsets lands exactly where asked.
-                buf.as_mut_slice()[100..300].fill(0xab);
-                edu.dma_to_device(&mut buf, 100, 1000, 200)?;
-                edu.dma_from_device(&mut buf, 5000, 1000, 200)?;
-                let partial = buf.as_mut_slice()[5000..5200].iter().all(|&b| b == 0xab);
-                let untouched = (buf.as_mut_slice()[4999], buf.as_mut_slice()[5200]);
-                Ok((in_mask, zeroed, round_trip, partial, untouched))
-            })?
-        else {
-            return Ok(());
-        };
-        assert!(in_mask);
-        assert!(zeroed);
-        assert!(round_trip);
-        assert!(partial);
-        assert_eq!(untouched, (pattern(4999 - 4096), pattern(5200 - 4096)));
-        Ok(())
-    }
-
-    #[test]
-    fn injected_dma_allocation_failures_are_enomem() -> Result {
-        let Some(Some(walk)) = testing::observe_edu(|edu| {
-            testing::fail_each_point(
-                32,
-                || Ok(()),
-                |()| DmaCoherent::new(edu, 3 * edu::DEVICE_BUFFER_SIZE, Gfp::KERNEL),
-            )
-        })?
-        else {
-            return Ok(());
-        };
-        assert!(walk.errors >= 1);
-        assert!(walk.completed);
-        Ok(())
-    }
-
-    #[test]
-    fn the_device_slot_opens_once() {
-        // The module initialiser holds the one slot: no second one can initialise the lock.
-        assert_eq!(edu::DeviceSlot::open().err(), Some(EBUSY));
-    }
-
-    #[test]
-    fn dma_ranges_are_checked() -> Result {
-        let Some(errors) = testing::observe_edu(|edu| {
-            let mut buf = DmaCoherent::new(edu, 1024, Gfp::KERNEL)?;
-            Ok([
-                edu.dma_to_device(&mut buf, 0, 0, 1025).err(),
-                edu.dma_to_device(&mut buf, 0, 4000, 512).err(),
-                edu.dma_from_device(&mut buf, 1000, 0, 100).err(),
-                edu.dma_from_device(&mut buf, 0, 0, 0).err(),
-                DmaCoherent::new(edu, 0, Gfp::KERNEL).err(),
-                DmaCoherent::new(edu, MAX_LEN + 1, Gfp::KERNEL).err(),
-                DmaCoherent::new(edu, usize::MAX, Gfp::KERNEL).err(),
-                DmaCoherent::new(edu, 64, Gfp::KERNEL | Gfp::DMA32).err(),
-            ])
-        })?
-        else {
-            return Ok(());
-        };
-        assert!(errors.iter().all(|error| *error == Some(EINVAL)));
-        Ok(())
     }
 }

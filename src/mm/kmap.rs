@@ -20,7 +20,7 @@ use kernel::{
 };
 
 use crate::{
-    pages::Pages,
+    mm::pages::Pages,
     shim::generated, //
 };
 
@@ -91,7 +91,7 @@ pub(crate) fn with_kmap_local<R>(
 #[kunit_tests(memlab_kmap)]
 mod tests {
     use super::*;
-    use crate::gfp::Gfp;
+    use crate::mm::gfp::Gfp;
 
     fn direct_map_address(pages: &Pages, index: usize) -> usize {
         // CAST: pointer to address.

@@ -191,7 +191,11 @@ impl Drop for IoMapping {
 #[kunit_tests(memlab_ioremap)]
 mod tests {
     use super::*;
-    use crate::{edu, gfp::Gfp, pages::Pages, testing};
+    use crate::mm::{
+        gfp::Gfp,
+        pages::Pages,
+        testing, //
+    };
 
     /// The HPET of QEMU's PC machine: MMIO that no driver claims in memlab's VM (it boots with
     /// `acpi=off`, and the HPET is found through ACPI). A timer cannot write to memory.
@@ -282,32 +286,5 @@ mod tests {
     fn bad_ranges_are_refused() {
         assert_eq!(map_refused(0xfee0_0000, 0), Some(EINVAL));
         assert_eq!(map_refused(u64::MAX, 2), Some(EINVAL));
-    }
-
-    #[test]
-    fn edu_registers_answer() -> Result {
-        const VALUES: [u32; 4] = [0, 1, 0x1234_5678, u32::MAX];
-        let Some((id, echoes, len, second_mapping)) = testing::observe_edu(|edu| {
-            let mut echoes = [0; VALUES.len()];
-            for (echo, value) in echoes.iter_mut().zip(VALUES) {
-                *echo = edu.liveness(value)?;
-            }
-            let (start, len) = edu.bar();
-            // SAFETY: The range is claimed by memlab's edu driver, so this fails with EBUSY
-            // before anything is mapped.
-            let second_mapping = unsafe { IoMapping::new(start, 4096, c"memlab-test") }.err();
-            Ok((edu.id()?, echoes, len, second_mapping))
-        })?
-        else {
-            return Ok(());
-        };
-        assert_eq!(id, edu::IDENTIFICATION);
-        for (echo, value) in echoes.iter().zip(VALUES) {
-            assert_eq!(*echo, !value);
-        }
-        assert_eq!(len, 1 << 20);
-        // The BAR is claimed: nobody can map it a second time.
-        assert_eq!(second_mapping, Some(EBUSY));
-        Ok(())
     }
 }

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Plain values that describe the running kernel's memory layout.
+//!
+//! The FFI edge ([`crate::shim`]) fills them in; the lab renders them ([`crate::lab`]'s `info`
+//! file). Pure, so both sides and the host tests share one definition.
+
+/// Fixed facts about the running kernel's memory layout.
+pub(crate) struct Facts {
+    /// The running kernel's release string.
+    pub(crate) kernel_release: &'static str,
+    /// `PAGE_SIZE`.
+    pub(crate) page_size: u64,
+    /// `MAX_PAGE_ORDER`: the largest order the page allocator serves.
+    pub(crate) max_page_order: u32,
+    /// `KMALLOC_MIN_SIZE`: the smallest kmalloc bucket.
+    pub(crate) kmalloc_min_size: u64,
+    /// `KMALLOC_MAX_CACHE_SIZE`: the largest slab-backed kmalloc size.
+    pub(crate) kmalloc_max_cache_size: u64,
+    /// `KMALLOC_MAX_SIZE`: the largest size kmalloc serves.
+    pub(crate) kmalloc_max_size: u64,
+    /// First physical address above `ZONE_DMA`.
+    pub(crate) dma_zone_end: u64,
+    /// First physical address above `ZONE_DMA32`.
+    pub(crate) dma32_zone_end: u64,
+}
+
+/// One populated memory zone.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Zone {
+    /// NUMA node id.
+    pub(crate) node: i32,
+    /// The zone's name, e.g. `DMA32`.
+    pub(crate) name: &'static str,
+    /// First page frame number of the span.
+    pub(crate) start_pfn: u64,
+    /// One past the last page frame number of the span.
+    pub(crate) end_pfn: u64,
+    /// Pages that exist in the span.
+    pub(crate) present_pages: u64,
+    /// Pages the buddy allocator manages.
+    pub(crate) managed_pages: u64,
+}
+
+impl Zone {
+    /// Whether the physical address `phys` lies in this zone's span.
+    pub(crate) fn spans(&self, phys: u64, page_size: u64) -> bool {
+        let pfn = phys / page_size;
+        self.start_pfn <= pfn && pfn < self.end_pfn
+    }
+}

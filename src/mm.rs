@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The wrappers: one safe Rust type per C memory API family, each freeing in its `Drop`.
+//!
+//! This layer imports nothing above it (not the edu driver, not the lab): only the `kernel`
+//! crate, the FFI edge ([`crate::shim`]) and the pure ground files ([`crate::facts`],
+//! [`crate::units`]). Each family's KUnit suite (`memlab_<family>`) sits at the end of its file;
+//! the DMA and ioremap cases that need a real device live with the device, in `crate::edu`.
+//!
+//! - GFP flags and which family takes which: [`gfp`], [`gfp_policy`] (pure), [`flags`] (pure).
+//! - The families: [`kmalloc`], [`vmalloc`], [`pages`], [`vmap`], [`kmap`], [`ioremap`],
+//!   [`kmem_cache`], [`mempool`], [`dma`].
+//! - What they share: [`byte`] (initialised or not), [`global`] and [`lifecycle`] (pure) for
+//!   module-wide registries.
+//! - For the tests: [`fault`] (real failures from the kernel's fault injection) and [`testing`].
+
+pub(crate) mod byte;
+pub(crate) mod dma;
+pub(crate) mod fault;
+pub(crate) mod flags;
+pub(crate) mod gfp;
+pub(crate) mod gfp_policy;
+pub(crate) mod global;
+pub(crate) mod ioremap;
+pub(crate) mod kmalloc;
+pub(crate) mod kmap;
+pub(crate) mod kmem_cache;
+pub(crate) mod lifecycle;
+pub(crate) mod mempool;
+pub(crate) mod pages;
+pub(crate) mod testing;
+pub(crate) mod vmalloc;
+pub(crate) mod vmap;
