@@ -49,3 +49,51 @@ impl Zone {
         self.start_pfn <= pfn && pfn < self.end_pfn
     }
 }
+
+/// Consecutive page frames `start..end`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PfnRange {
+    /// The first page frame number.
+    pub(crate) start: u64,
+    /// One past the last.
+    pub(crate) end: u64,
+}
+
+impl core::fmt::Display for PfnRange {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{:#x}-{:#x}", self.start, self.end - 1)
+    }
+}
+
+/// Joins page frame numbers, in order, into runs of consecutive frames.
+pub(crate) fn pfn_runs(pfns: impl IntoIterator<Item = u64>) -> impl Iterator<Item = PfnRange> {
+    let mut pfns = pfns.into_iter().peekable();
+    core::iter::from_fn(move || {
+        let start = pfns.next()?;
+        let mut end = start + 1;
+        while pfns.next_if_eq(&end).is_some() {
+            end += 1;
+        }
+        Some(PfnRange { start, end })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn consecutive_frames_join_into_runs() {
+        let runs: Vec<PfnRange> = pfn_runs([5, 6, 7, 9, 3, 4]).collect();
+        assert_eq!(
+            runs,
+            [
+                PfnRange { start: 5, end: 8 },
+                PfnRange { start: 9, end: 10 },
+                PfnRange { start: 3, end: 5 },
+            ]
+        );
+        assert_eq!(runs[0].to_string(), "0x5-0x7");
+        assert_eq!(pfn_runs([]).count(), 0);
+    }
+}

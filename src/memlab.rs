@@ -79,6 +79,11 @@ module! {
             description: "Harness self-test only: at load, drop a coherent DMA buffer under a \
                 spinlock, which the debug kernel must report",
         },
+        max_bytes: u64 {
+            default: 0,
+            description: "The most bytes the debugfs lab keeps allocated at once (E2BIG past it); \
+                0, the default, is a quarter of RAM",
+        },
         leak_at_exit: bool {
             default: false,
             description: "Harness self-test only: at unload, leak one kmalloc buffer with \
@@ -124,7 +129,7 @@ impl kernel::Module for Memlab {
         if module_parameters::misuse_atomic_sleep.value() {
             misuse_atomic_sleep()?;
         }
-        let debugfs = lab::debugfs::Interface::new(VERSION, facts)?;
+        let debugfs = lab::debugfs::Interface::new(VERSION, facts, lab_budget())?;
         // Binds QEMU's edu device, if there is one (the ioremap and DMA families need it).
         let edu_driver =
             KBox::pin_init(driver::Registration::new(c"memlab_edu", module), GFP_KERNEL)?;
@@ -147,6 +152,14 @@ impl Drop for Memlab {
             leak_at_exit();
         }
         pr_info!("unloaded\n");
+    }
+}
+
+/// The lab's byte budget: `max_bytes`, or a quarter of RAM when it is 0.
+fn lab_budget() -> u64 {
+    match module_parameters::max_bytes.value() {
+        0 => shim::totalram_bytes() / 4,
+        max_bytes => max_bytes,
     }
 }
 

@@ -108,6 +108,14 @@ pub(crate) fn zones() -> impl Iterator<Item = Zone> {
     (0..).map_while(zone)
 }
 
+/// The RAM the page allocator manages, in bytes (`totalram_pages() << PAGE_SHIFT`).
+pub(crate) fn totalram_bytes() -> u64 {
+    // SAFETY: `totalram_pages` only reads an atomic counter.
+    let pages = unsafe { generated::totalram_pages() };
+    // CAST: `unsigned long` is 64 bits on x86_64.
+    (pages as u64) << kernel::bindings::PAGE_SHIFT
+}
+
 /// The physical address of `page`'s first byte, computed by the kernel's own `static inline`
 /// `virt_to_phys(page_address(page))`.
 pub(crate) fn page_phys_addr(page: &Page) -> u64 {

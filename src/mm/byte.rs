@@ -10,6 +10,8 @@
 
 use core::mem::MaybeUninit;
 
+use crate::shim::generated;
+
 mod sealed {
     pub(crate) trait Sealed {}
     impl Sealed for u8 {}
@@ -22,3 +24,23 @@ mod sealed {
 pub(crate) trait Byte: sealed::Sealed + Sized {}
 impl Byte for u8 {}
 impl Byte for MaybeUninit<u8> {}
+
+/// Makes `bytes` readable with whatever they hold, and returns them as initialised bytes.
+///
+/// This is LLVM's `freeze` for memory, done the way the kernel would: the bytes are handed to
+/// an out-of-line C function (`memlab_freeze`) that may, as far as any compiler knows, have
+/// written every one of them. Nothing changes at run time; the bytes keep what the allocator
+/// left (stale data, slab poison, zeroes), which is what the lab shows users. Reading them
+/// afterwards reads defined values, never uninitialised memory.
+pub(crate) fn freeze(bytes: &mut [MaybeUninit<u8>]) -> &mut [u8] {
+    let len = bytes.len();
+    let ptr = bytes.as_mut_ptr();
+    // SAFETY: `ptr` is valid for reads and writes of `len` bytes (it comes from `bytes`, which is
+    // borrowed exclusively for the call); `memlab_freeze` touches nothing else.
+    unsafe { generated::memlab_freeze(ptr.cast(), len) };
+    // SAFETY: After the call, every byte holds what the C side left there: an initialised `u8`
+    // for Rust (C may have written each byte; the compiler cannot assume otherwise).
+    // `MaybeUninit<u8>` and `u8` have the same layout, and the exclusive borrow moves on to the
+    // result.
+    unsafe { core::slice::from_raw_parts_mut(ptr.cast::<u8>(), len) }
+}

@@ -28,7 +28,10 @@ use kernel::{
 
 use crate::{
     mm::{
-        byte::Byte,
+        byte::{
+            self,
+            Byte, //
+        },
         gfp::Gfp,
         gfp_policy::Family, //
     },
@@ -159,6 +162,19 @@ impl KmallocBuf<MaybeUninit<u8>> {
         let ptr = unsafe { generated::memlab_kmalloc_array(n, size, gfp.as_raw()) };
         // SAFETY: `ptr` is the fresh answer for `n * size == len` bytes, checked above.
         unsafe { Self::from_raw(ptr, len) }
+    }
+
+    /// Keeps the bytes the allocator left (stale data, slab poison) and makes them readable
+    /// (see [`byte::freeze`]); the contents are then defined.
+    pub(crate) fn freeze(mut self) -> KmallocBuf {
+        byte::freeze(self.as_mut_slice());
+        let this = ManuallyDrop::new(self);
+        // INVARIANT: Same allocation, every byte now initialised (`freeze`); `this` is not
+        // dropped, so ownership moves to the new value.
+        KmallocBuf {
+            ptr: this.ptr.cast(),
+            len: this.len,
+        }
     }
 
     /// Sets every byte to `byte`; the contents are then defined.

@@ -41,7 +41,10 @@ use kernel::{
 
 use crate::{
     mm::{
-        byte::Byte,
+        byte::{
+            self,
+            Byte, //
+        },
         gfp::Gfp,
         gfp_policy::Family, //
     },
@@ -195,6 +198,20 @@ impl Pages<MaybeUninit<u8>> {
         })
     }
 
+    /// Keeps the bytes the allocator left (earlier users' data) and makes them readable
+    /// (see [`byte::freeze`]); the contents are then defined.
+    pub(crate) fn freeze(mut self) -> Pages {
+        byte::freeze(self.as_mut_slice());
+        let this = ManuallyDrop::new(self);
+        // INVARIANT: Same block, every byte now initialised (`freeze`); `this` is not dropped,
+        // so ownership moves to the new value.
+        Pages {
+            page: this.page,
+            order: this.order,
+            _contents: PhantomData,
+        }
+    }
+
     /// Sets every byte to `byte`; the contents are then defined.
     pub(crate) fn fill(mut self, byte: u8) -> Pages {
         self.as_mut_slice().fill(MaybeUninit::new(byte));
@@ -308,6 +325,19 @@ impl FreePages<MaybeUninit<u8>> {
         let addr = unsafe { bindings::get_free_pages_noprof(gfp.as_raw(), order) };
         // SAFETY: `addr` is the fresh answer for `order`, checked above.
         unsafe { Self::from_raw(addr, order) }
+    }
+
+    /// Keeps the bytes the allocator left (earlier users' data) and makes them readable
+    /// (see [`byte::freeze`]); the contents are then defined.
+    pub(crate) fn freeze(mut self) -> FreePages {
+        byte::freeze(self.as_mut_slice());
+        let this = ManuallyDrop::new(self);
+        // INVARIANT: Same block, every byte now initialised (`freeze`); `this` is not dropped,
+        // so ownership moves to the new value.
+        FreePages {
+            addr: this.addr.cast(),
+            order: this.order,
+        }
     }
 }
 

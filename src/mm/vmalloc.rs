@@ -35,8 +35,12 @@ use kernel::{
 };
 
 use crate::{
+    facts::pfn_runs,
     mm::{
-        byte::Byte,
+        byte::{
+            self,
+            Byte, //
+        },
         gfp::Gfp,
         gfp_policy::Family, //
     },
@@ -162,19 +166,19 @@ impl<T: Byte> VmallocBuf<T> {
         })
     }
 
-    /// The number of physically contiguous runs the backing pages form (1: all contiguous).
-    pub(crate) fn contiguous_runs(&self) -> usize {
-        let mut runs = 0;
-        let mut next_pfn = None;
-        for page in self.pages() {
+    /// The page frames backing the buffer, in address order.
+    pub(crate) fn pfns(&self) -> impl Iterator<Item = u64> + '_ {
+        self.pages().map(|page| {
             // SAFETY: `page` is a valid `struct page` for the duration of the borrow.
             let pfn = unsafe { generated::memlab_page_to_pfn(page.as_ptr()) };
-            if next_pfn != Some(pfn) {
-                runs += 1;
-            }
-            next_pfn = Some(pfn + 1);
-        }
-        runs
+            // CAST: `unsigned long` is 64 bits on x86_64.
+            pfn as u64
+        })
+    }
+
+    /// The number of physically contiguous runs the backing pages form (1: all contiguous).
+    pub(crate) fn contiguous_runs(&self) -> usize {
+        pfn_runs(self.pfns()).count()
     }
 }
 
@@ -201,10 +205,24 @@ impl VmallocBuf<MaybeUninit<u8>> {
     ///
     /// As [`Self::new_uninit`].
     pub(crate) fn new_32_uninit(len: usize) -> Result<Self> {
+        Self::vmalloc_32(len, false)
+    }
+
+    /// `vmalloc_32(len)` with `__GFP_NOWARN`: a failure prints nothing (vmalloc_32 itself takes
+    /// no flags; the shim passes vmalloc_32's own flags plus `__GFP_NOWARN`). Sleeps.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::new_uninit`].
+    pub(crate) fn new_32_nowarn(len: usize) -> Result<Self> {
+        Self::vmalloc_32(len, true)
+    }
+
+    fn vmalloc_32(len: usize, nowarn: bool) -> Result<Self> {
         check_len(len)?;
         kernel::task::might_sleep();
         // SAFETY: As in `new_uninit`.
-        let ptr = unsafe { generated::memlab_vmalloc_32(len) };
+        let ptr = unsafe { generated::memlab_vmalloc_32(len, nowarn) };
         // SAFETY: `ptr` is vmalloc_32's fresh answer for `len` bytes, checked above.
         unsafe { Self::from_raw(ptr, len, Allocator::Vmalloc) }
     }
@@ -242,6 +260,20 @@ impl VmallocBuf<MaybeUninit<u8>> {
         let ptr = unsafe { generated::memlab_kvmalloc(len, gfp.as_raw()) };
         // SAFETY: `ptr` is kvmalloc's fresh answer for `len` bytes, checked above.
         unsafe { Self::from_raw(ptr, len, Allocator::Kvmalloc) }
+    }
+
+    /// Keeps the bytes the allocator left (earlier users' data) and makes them readable
+    /// (see [`byte::freeze`]); the contents are then defined.
+    pub(crate) fn freeze(mut self) -> VmallocBuf {
+        byte::freeze(self.as_mut_slice());
+        let this = ManuallyDrop::new(self);
+        // INVARIANT: Same allocation, every byte now initialised (`freeze`); `this` is not
+        // dropped, so ownership moves to the new value.
+        VmallocBuf {
+            ptr: this.ptr.cast(),
+            len: this.len,
+            allocator: this.allocator,
+        }
     }
 
     /// Sets every byte to `byte`; the contents are then defined.

@@ -93,9 +93,22 @@ void *memlab_vzalloc(unsigned long size)
 	return vzalloc(size);
 }
 
-void *memlab_vmalloc_32(unsigned long size)
+/* As mm/vmalloc.c defines it for vmalloc_32(). */
+#if defined(CONFIG_64BIT) && defined(CONFIG_ZONE_DMA32)
+#define MEMLAB_GFP_VMALLOC32 (GFP_DMA32 | GFP_KERNEL)
+#elif defined(CONFIG_64BIT) && defined(CONFIG_ZONE_DMA)
+#define MEMLAB_GFP_VMALLOC32 (GFP_DMA | GFP_KERNEL)
+#else
+#define MEMLAB_GFP_VMALLOC32 GFP_KERNEL
+#endif
+
+void *memlab_vmalloc_32(unsigned long size, bool nowarn)
 {
-	return vmalloc_32(size);
+	if (!nowarn)
+		return vmalloc_32(size);
+	/* vmalloc_32() itself, with __GFP_NOWARN added. */
+	return __vmalloc_node(size, 1, MEMLAB_GFP_VMALLOC32 | __GFP_NOWARN, NUMA_NO_NODE,
+			      __builtin_return_address(0));
 }
 
 void *memlab_vmalloc_flags(unsigned long size, gfp_t flags)
@@ -251,4 +264,9 @@ void memlab_kunit_skip(const char *reason)
 	if (test)
 		kunit_mark_skipped(test, "%s", reason);
 #endif
+}
+
+void memlab_freeze(void *p, size_t len)
+{
+	asm volatile("" : : "r"(p), "r"(len) : "memory");
 }

@@ -82,11 +82,12 @@ void *memlab_krealloc(const void *p, size_t new_size, gfp_t flags);
 /*
  * The vmalloc family: linux/vmalloc.h is not reached by the kernel crate's bindings, and the
  * allocators are macros (alloc_hooks). vmalloc, vzalloc and vmalloc_32 use GFP_KERNEL
- * (vmalloc_32 adds GFP_DMA32); __vmalloc takes the caller's flags.
+ * (vmalloc_32 adds GFP_DMA32; with @nowarn it also passes __GFP_NOWARN, which vmalloc_32 itself
+ * cannot); __vmalloc takes the caller's flags.
  */
 void *memlab_vmalloc(unsigned long size);
 void *memlab_vzalloc(unsigned long size);
-void *memlab_vmalloc_32(unsigned long size);
+void *memlab_vmalloc_32(unsigned long size, bool nowarn);
 void *memlab_vmalloc_flags(unsigned long size, gfp_t flags);
 void *memlab_kvmalloc(size_t size, gfp_t flags);
 void memlab_vfree(const void *addr);
@@ -147,5 +148,16 @@ void memlab_release_mem_region(phys_addr_t start, size_t size);
  * case must then return. Does nothing outside a KUnit case.
  */
 void memlab_kunit_skip(const char *reason);
+
+/**
+ * memlab_freeze() - Make the bytes at @p what they hold, as far as the compiler knows.
+ * @p: the first byte.
+ * @len: how many bytes.
+ *
+ * Does nothing at run time: an empty asm statement that may have read and written the @len
+ * bytes at @p, out of line, so no compiler (Rust's or C's) can keep assuming they are
+ * uninitialised. The bytes keep what the allocator left in them.
+ */
+void memlab_freeze(void *p, size_t len);
 
 #endif /* MEMLAB_SHIM_H */

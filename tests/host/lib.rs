@@ -23,5 +23,10 @@ mod mm {
 
 #[path = "../../src/lab"]
 mod lab {
+    pub(crate) mod grammar;
     pub(crate) mod info;
+    pub(crate) mod reply;
+    pub(crate) mod stats;
+    pub(crate) mod table;
+    pub(crate) mod words;
 }

@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The lab's state and its commands: what a write to `control` does.
+//!
+//! One mutex guards the table, the counters and the last outcome; a command holds it from
+//! start to end, so commands are serialised, and readers of `objects`, `stats` and `data/*`
+//! see each command whole. Memory is allocated under the mutex (it may sleep: a mutex allows
+//! it) but freed after it is released: freeing an object removes its `data/` file, which waits
+//! for that file's readers, and they may be waiting for the mutex.
+//!
+//! Lock order: the lab mutex, then the kernel's own locks (debugfs inode locks, allocators).
+
+use kernel::{
+    debugfs::{
+        Dir,
+        File, //
+    },
+    prelude::*,
+    str::CString,
+    sync::{
+        Arc,
+        Mutex, //
+    },
+    uaccess::UserSliceReader,
+};
+
+use crate::{
+    lab::{
+        data::DataFile,
+        grammar::{
+            self,
+            Command,
+            Source, //
+        },
+        object::{
+            Memory,
+            Object, //
+        },
+        reply::{
+            refuse,
+            Errno,
+            Outcome,
+            Refusal, //
+        },
+        stats::{
+            Api,
+            Stats, //
+        },
+        table::{
+            Entry,
+            Table, //
+        },
+    },
+    mm::{
+        gfp::Gfp,
+        gfp_policy::Family,
+        kmalloc::{
+            self,
+            KmallocBuf, //
+        },
+        pages::{
+            self,
+            FreePages,
+            Pages, //
+        },
+        vmalloc::{
+            self,
+            VmallocBuf, //
+        },
+    },
+};
+
+/// The most objects the lab holds at once.
+pub(crate) const MAX_OBJECTS: usize = 256;
+
+/// A table slot: the object and its `data/` file. The file is declared first, so it is removed
+/// (and its readers are done) before the memory is freed.
+pub(crate) struct Slot {
+    _data: Option<Pin<KBox<File<DataFile>>>>,
+    pub(crate) object: Object,
+}
+
+/// The lab's state, behind the [`Lab`] mutex.
+pub(crate) struct State {
+    /// `false` once the lab closed (at unload): every command is then `ENODEV`.
+    open: bool,
+    pub(crate) table: Table<KVec<Option<Entry<Slot>>>>,
+    pub(crate) stats: Stats,
+    /// What the last command answered: `None` for success.
+    last: Option<Refusal>,
+    /// Whether any command ran yet.
+    ran: bool,
+    /// `/sys/kernel/debug/memlab/data/`.
+    data_dir: Dir,
+}
+
+/// The shared lab: its files hold a reference each.
+pub(crate) type Lab = Arc<Mutex<State>>;
+
+/// Creates the lab's state: an empty table of [`MAX_OBJECTS`] slots and a budget of `max_bytes`.
+pub(crate) fn new(data_dir: Dir, max_bytes: u64) -> Result<Lab> {
+    let mut slots = KVec::with_capacity(MAX_OBJECTS, GFP_KERNEL)?;
+    for _ in 0..MAX_OBJECTS {
+        slots.push(None, GFP_KERNEL)?;
+    }
+    Arc::pin_init(
+        kernel::new_mutex!(State {
+            open: true,
+            table: Table::new(slots, max_bytes),
+            stats: Stats::default(),
+            last: None,
+            ran: false,
+            data_dir,
+        }),
+        GFP_KERNEL,
+    )
+}
+
+/// Closes the lab and frees every object, newest first; later commands are `ENODEV`.
+pub(crate) fn close(lab: &Lab) {
+    lab.lock().open = false;
+    free_all(lab);
+}
+
+/// Frees every object, one at a time, newest first (each after the mutex is released).
+fn free_all(lab: &Lab) -> usize {
+    let mut freed = 0;
+    loop {
+        let entry = {
+            let mut state = lab.lock();
+            let Some(entry) = state.table.pop_newest() else {
+                break;
+            };
+            state.stats.freed(entry.value.object.api, entry.bytes);
+            entry
+        };
+        log_free(&entry);
+        drop(entry);
+        freed += 1;
+    }
+    freed
+}
+
+fn log_free(entry: &Entry<Slot>) {
+    let object = &entry.value.object;
+    pr_info!(
+        "free {}: {} object at {:#x} ({} bytes) freed\n",
+        entry.name.as_str(),
+        object.api.name(),
+        object.address(),
+        object.asked
+    );
+}
+
+/// Renders `control`: the outcome of the last command.
+pub(crate) fn write_last(state: &State, f: &mut impl core::fmt::Write) -> core::fmt::Result {
+    match (&state.last, state.ran) {
+        (_, false) => writeln!(f, "no command yet (see help)"),
+        (None, true) => writeln!(f, "ok"),
+        (Some(refusal), true) => writeln!(f, "{refusal}"),
+    }
+}
+
+/// Runs one write(2) to `control`.
+///
+/// # Errors
+///
+/// The command's errno; dmesg and `control` say why.
+pub(crate) fn write(lab: &Lab, reader: &mut UserSliceReader) -> Result {
+    let len = reader.len();
+    let outcome = if len > grammar::COMMAND_MAX {
+        Err(refuse!(
+            TooBig,
+            "a command has at most {} bytes, this one {len}",
+            grammar::COMMAND_MAX
+        ))
+    } else {
+        let mut text = KVec::with_capacity(len, GFP_KERNEL)?;
+        text.resize(len, 0, GFP_KERNEL)?;
+        reader.read_slice(&mut text)?;
+        run(lab, &text)
+    };
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(refusal) => Err(to_error(refusal.errno())),
+    }
+}
+
+// The kernel's printing macros format with `kernel::fmt::Display`; `Refusal` is pure.
+impl kernel::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        core::fmt::Display::fmt(self, f)
+    }
+}
+
+/// The kernel error for a lab errno.
+fn to_error(errno: Errno) -> Error {
+    match errno {
+        Errno::Inval => EINVAL,
+        Errno::NoEnt => ENOENT,
+        Errno::Exist => EEXIST,
+        Errno::NoMem => ENOMEM,
+        Errno::TooBig => E2BIG,
+        Errno::NoDev => ENODEV,
+        Errno::BadMsg => EBADMSG,
+    }
+}
+
+/// The command as dmesg shows it: its text, without the final newline, or a note.
+fn shown(text: &[u8]) -> &str {
+    match core::str::from_utf8(text) {
+        Ok(text) if !text.contains(['\0', '\r']) => text.trim_end_matches('\n'),
+        _ => "(not text)",
+    }
+}
+
+/// Parses and runs `text`, logs and records the outcome.
+fn run(lab: &Lab, text: &[u8]) -> Outcome {
+    let command = grammar::parse(text);
+    let outcome = match command {
+        Ok(Command::FreeAll) => {
+            if lab.lock().open {
+                let freed = free_all(lab);
+                pr_info!("free all: {freed} objects freed\n");
+                Ok(())
+            } else {
+                Err(closed())
+            }
+        }
+        Ok(Command::Free { name }) => free(lab, name),
+        Ok(command) => run_locked(lab, &mut lab.lock(), command),
+        Err(refusal) => Err(refusal),
+    };
+    let mut state = lab.lock();
+    state.ran = true;
+    state.last = outcome.as_ref().err().cloned();
+    drop(state);
+    if let Err(refusal) = &outcome {
+        let line = shown(text);
+        let line = line.get(..line.len().min(80)).unwrap_or("(not text)");
+        pr_info!("control: '{line}': {refusal}\n");
+    }
+    outcome
+}
+
+fn closed() -> Refusal {
+    refuse!(NoDev, "the lab is closing (rmmod)")
+}
+
+/// `free NAME`: takes the object out under the mutex, frees it after.
+fn free(lab: &Lab, name: &str) -> Outcome {
+    let entry = {
+        let mut state = lab.lock();
+        if !state.open {
+            return Err(closed());
+        }
+        let entry = state.table.remove(name)?;
+        state.stats.freed(entry.value.object.api, entry.bytes);
+        entry
+    };
+    log_free(&entry);
+    drop(entry);
+    Ok(())
+}
+
+/// Runs a command that needs the mutex throughout.
+fn run_locked(lab: &Lab, state: &mut State, command: Command<'_>) -> Outcome {
+    if !state.open {
+        return Err(closed());
+    }
+    match command {
+        Command::Alloc { name, source, gfp } => {
+            let api = api_of(source);
+            alloc(lab, state, name, source, gfp).inspect_err(|refusal| {
+                state.stats.failed(api, refusal.errno());
+            })
+        }
+        Command::Realloc { name, size, gfp } => realloc(state, name, size, gfp),
+        Command::Fill { name, pattern } => {
+            let object = &mut state.table.get_mut(name)?.object;
+            pattern.fill(object.bytes_mut());
+            pr_info!("fill {name}: {} bytes written\n", object.bytes().len());
+            Ok(())
+        }
+        Command::Check { name, pattern } => {
+            let object = &state.table.get_mut(name)?.object;
+            match pattern.first_mismatch(object.bytes()) {
+                None => Ok(()),
+                Some(offset) => Err(refuse!(
+                    BadMsg,
+                    "{name}: byte {offset} is {:#04x}, not {:#04x}",
+                    object.bytes()[offset],
+                    pattern.at(offset as u64)
+                )),
+            }
+        }
+        Command::Free { .. } | Command::FreeAll => Err(refuse!(Inval, "free runs unlocked")),
+    }
+}
+
+/// The `stats` row of a source.
+fn api_of(source: Source) -> Api {
+    match source {
+        Source::Kmalloc(_) => Api::Kmalloc,
+        Source::Kzalloc(_) => Api::Kzalloc,
+        Source::Kvmalloc(_) => Api::Kvmalloc,
+        Source::Vmalloc(_) => Api::Vmalloc,
+        Source::Vzalloc(_) => Api::Vzalloc,
+        Source::Vmalloc32(_) => Api::Vmalloc32,
+        Source::Pages(_) => Api::AllocPages,
+        Source::GetFreePages(_) => Api::GetFreePages,
+        Source::ZeroedPage => Api::GetZeroedPage,
+    }
+}
+
+/// Parses `gfp=` flags for `family` (default `GFP_KERNEL`), and adds `__GFP_NOWARN`: no
+/// command may print a stack dump when memory runs out.
+fn gfp_for(family: Family, text: Option<&str>) -> Outcome<Gfp> {
+    let gfp = match text {
+        None => Gfp::KERNEL,
+        Some(text) => {
+            Gfp::parse(text).map_err(|_| refuse!(Inval, "gfp={text}: unknown flag name"))?
+        }
+    };
+    if let Some(refusal) = gfp.refusal(family) {
+        return Err(refuse!(Inval, "gfp={gfp}: {refusal}"));
+    }
+    Ok(gfp | Gfp::NOWARN)
+}
+
+/// A size in bytes for an API that takes at most `max`.
+fn size_within(api: Api, size: u64, max: usize) -> Outcome<usize> {
+    if size == 0 {
+        return Err(refuse!(Inval, "{}: size 0", api.name()));
+    }
+    usize::try_from(size)
+        .ok()
+        .filter(|size| *size <= max)
+        .ok_or_else(|| refuse!(TooBig, "{}: {size} bytes; at most {max}", api.name()))
+}
+
+/// A page order the page allocator serves.
+fn order_within(api: Api, order: u64) -> Outcome<u32> {
+    u32::try_from(order)
+        .ok()
+        .filter(|order| *order <= pages::MAX_ORDER)
+        .ok_or_else(|| {
+            refuse!(
+                TooBig,
+                "{}: order {order}; at most {}",
+                api.name(),
+                pages::MAX_ORDER
+            )
+        })
+}
+
+fn enomem(api: Api) -> Refusal {
+    refuse!(NoMem, "{} failed: out of memory", api.name())
+}
+
+/// `alloc NAME SOURCE [gfp=...]`.
+fn alloc(
+    lab: &Lab,
+    state: &mut State,
+    name: &str,
+    source: Source,
+    gfp_text: Option<&str>,
+) -> Outcome {
+    let api = api_of(source);
+    // Check everything before allocating: the size, the flags, the name and the budget.
+    let (family, asked) = match source {
+        Source::Kmalloc(size) | Source::Kzalloc(size) => {
+            (Family::Kmalloc, size_within(api, size, kmalloc::MAX_SIZE)?)
+        }
+        Source::Kvmalloc(size) => (Family::Kvmalloc, size_within(api, size, vmalloc::MAX_SIZE)?),
+        Source::Vmalloc(size) | Source::Vzalloc(size) | Source::Vmalloc32(size) => {
+            (Family::Vmalloc, size_within(api, size, vmalloc::MAX_SIZE)?)
+        }
+        Source::Pages(order) | Source::GetFreePages(order) => {
+            let order = order_within(api, order)?;
+            (Family::Pages, kernel::page::PAGE_SIZE << order)
+        }
+        Source::ZeroedPage => (Family::Pages, kernel::page::PAGE_SIZE),
+    };
+    let gfp = gfp_for(family, gfp_text)?;
+    // CAST: `usize` fits `u64`.
+    let bytes = asked as u64;
+    state.table.admit(name, bytes)?;
+    let no_memory = |_| enomem(api);
+    let memory = match source {
+        Source::Kmalloc(_) => Memory::Kmalloc(
+            KmallocBuf::new_uninit(asked, gfp)
+                .map_err(no_memory)?
+                .freeze(),
+        ),
+        Source::Kzalloc(_) => Memory::Kmalloc(KmallocBuf::zeroed(asked, gfp).map_err(no_memory)?),
+        Source::Kvmalloc(_) => Memory::Vmalloc(
+            VmallocBuf::kvmalloc_uninit(asked, gfp)
+                .map_err(no_memory)?
+                .freeze(),
+        ),
+        Source::Vmalloc(_) => Memory::Vmalloc(
+            VmallocBuf::with_flags(asked, gfp)
+                .map_err(no_memory)?
+                .freeze(),
+        ),
+        Source::Vzalloc(_) => Memory::Vmalloc(
+            VmallocBuf::with_flags(asked, gfp | Gfp::ZERO)
+                .map_err(no_memory)?
+                .freeze(),
+        ),
+        Source::Vmalloc32(_) => Memory::Vmalloc(
+            VmallocBuf::new_32_nowarn(asked)
+                .map_err(no_memory)?
+                .freeze(),
+        ),
+        Source::Pages(_) => {
+            let order = (asked / kernel::page::PAGE_SIZE).trailing_zeros();
+            Memory::Pages(Pages::alloc(order, gfp).map_err(no_memory)?.freeze())
+        }
+        Source::GetFreePages(_) => {
+            let order = (asked / kernel::page::PAGE_SIZE).trailing_zeros();
+            Memory::FreePages(FreePages::get(order, gfp).map_err(no_memory)?.freeze())
+        }
+        Source::ZeroedPage => Memory::FreePages(FreePages::zeroed_page(gfp).map_err(no_memory)?),
+    };
+    let object = Object {
+        api,
+        // CAST: `usize` fits `u64`.
+        asked: asked as u64,
+        gfp,
+        memory,
+    };
+    let data = data_file(lab, state, name)?;
+    let (address, real) = (object.address(), object.real_size());
+    match source {
+        Source::Pages(_) | Source::GetFreePages(_) | Source::ZeroedPage => {
+            let order = (asked / kernel::page::PAGE_SIZE).trailing_zeros();
+            pr_info!(
+                "alloc {name}: {}({gfp}, order {order}) = {address:#x}, {real} bytes\n",
+                api.name()
+            );
+        }
+        _ => pr_info!(
+            "alloc {name}: {}({asked}, {gfp}) = {address:#x}, real size {real}\n",
+            api.name()
+        ),
+    }
+    state.stats.allocated(api, bytes);
+    state
+        .table
+        .insert(
+            name,
+            bytes,
+            Slot {
+                _data: Some(data),
+                object,
+            },
+        )
+        .map(drop)
+        .map_err(|(refusal, slot)| {
+            state.stats.freed(api, bytes);
+            drop(slot);
+            refusal
+        })
+}
+
+/// Creates `data/NAME` for the object that will get the table's next id.
+fn data_file(lab: &Lab, state: &State, name: &str) -> Outcome<Pin<KBox<File<DataFile>>>> {
+    let no_memory = |_| refuse!(NoMem, "{name}: no memory for its data file");
+    let file_name = CString::try_from_fmt(fmt!("{name}")).map_err(no_memory)?;
+    let file = DataFile::new(lab.clone(), state.table.next_id());
+    KBox::pin_init(
+        state.data_dir.read_write_binary_file(&file_name, file),
+        GFP_KERNEL,
+    )
+    .map_err(no_memory)
+}
+
+/// `realloc NAME SIZE [gfp=...]`: krealloc of a kmalloc or kzalloc object.
+fn realloc(state: &mut State, name: &str, size: u64, gfp_text: Option<&str>) -> Outcome {
+    let api = Api::Krealloc;
+    let outcome = (|| {
+        let new = size_within(api, size, kmalloc::MAX_SIZE)?;
+        let gfp = gfp_for(Family::Kmalloc, gfp_text)?;
+        let entry = state.table.get(name)?;
+        let (owner, old) = (entry.value.object.api, entry.bytes);
+        if !matches!(entry.value.object.memory, Memory::Kmalloc(_)) {
+            return Err(refuse!(
+                Inval,
+                "realloc: '{name}' is a {} object; krealloc takes kmalloc memory",
+                owner.name()
+            ));
+        }
+        // CAST: `usize` fits `u64`.
+        let bytes = new as u64;
+        state.table.within_budget(name, old, bytes)?;
+        let object = &mut state.table.get_mut(name)?.object;
+        let Memory::Kmalloc(buf) = &mut object.memory else {
+            return Err(refuse!(Inval, "realloc: '{name}' is not kmalloc memory"));
+        };
+        let before = buf.as_slice().as_ptr() as usize;
+        buf.resize(new, gfp).map_err(|_| enomem(api))?;
+        object.asked = new as u64;
+        pr_info!(
+            "realloc {name}: krealloc({before:#x}, {new}, {gfp}) = {:#x}, real size {}\n",
+            object.address(),
+            object.real_size()
+        );
+        state.table.set_bytes(name, bytes)?;
+        state.stats.resized(owner, old, bytes);
+        Ok(())
+    })();
+    match &outcome {
+        Ok(()) => state.stats.called(api),
+        Err(refusal) => state.stats.failed(api, refusal.errno()),
+    }
+    outcome
+}

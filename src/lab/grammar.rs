@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The command language of `control`: one command per write(2), parsed into a [`Command`].
+//!
+//! Pure logic, tested on the host, including with random input. The grammar, one line per
+//! command with a working example each, is [`HELP`]; the `help` file shows it and the guest
+//! tests run every example.
+
+use super::{
+    reply::{
+        refuse,
+        Outcome, //
+    },
+    words,
+};
+
+/// The longest command `control` takes, in bytes (a page).
+pub(crate) const COMMAND_MAX: usize = 4096;
+
+/// Where an `alloc` takes its memory from, and how much.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// `kmalloc(size)`.
+    Kmalloc(u64),
+    /// `kzalloc(size)`.
+    Kzalloc(u64),
+    /// `kvmalloc(size)`.
+    Kvmalloc(u64),
+    /// `vmalloc(size)`, or `__vmalloc(size, gfp)` with flags.
+    Vmalloc(u64),
+    /// `vzalloc(size)`, or `__vmalloc(size, gfp | __GFP_ZERO)` with flags.
+    Vzalloc(u64),
+    /// `vmalloc_32(size)`.
+    Vmalloc32(u64),
+    /// `alloc_pages(gfp, order)`.
+    Pages(u64),
+    /// `__get_free_pages(gfp, order)`.
+    GetFreePages(u64),
+    /// `get_zeroed_page(gfp)`.
+    ZeroedPage,
+}
+
+/// The bytes `fill` writes and `check` expects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Pattern {
+    /// Every byte is this value.
+    Byte(u8),
+    /// A pseudo-random pattern from a seed; byte `i` depends only on the seed and `i`.
+    Seeded(u64),
+}
+
+impl Pattern {
+    /// The byte the pattern has at `offset`.
+    pub(crate) fn at(self, offset: u64) -> u8 {
+        match self {
+            Self::Byte(byte) => byte,
+            Self::Seeded(seed) => {
+                // splitmix64 of (seed, 8-byte block), then the byte's lane.
+                let mut z = seed ^ (offset / 8).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+                z ^= z >> 31;
+                z.to_le_bytes()[(offset % 8) as usize]
+            }
+        }
+    }
+}
+
+impl Pattern {
+    /// Writes the pattern over `bytes` (byte `i` gets [`Pattern::at`] `i`).
+    pub(crate) fn fill(self, bytes: &mut [u8]) {
+        match self {
+            Self::Byte(byte) => bytes.fill(byte),
+            Self::Seeded(_) => {
+                for (offset, byte) in (0..).zip(bytes.iter_mut()) {
+                    *byte = self.at(offset);
+                }
+            }
+        }
+    }
+
+    /// The offset of the first byte of `bytes` that differs from the pattern.
+    pub(crate) fn first_mismatch(self, bytes: &[u8]) -> Option<usize> {
+        match self {
+            Self::Byte(value) => bytes.iter().position(|byte| *byte != value),
+            Self::Seeded(_) => (0..)
+                .zip(bytes)
+                .position(|(offset, byte)| *byte != self.at(offset)),
+        }
+    }
+}
+
+/// One parsed command; names borrow the command text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Command<'a> {
+    /// `alloc NAME SOURCE [gfp=FLAGS]`.
+    Alloc {
+        /// The new object's name.
+        name: &'a str,
+        /// The API and size.
+        source: Source,
+        /// `|`-separated GFP flag names, as written.
+        gfp: Option<&'a str>,
+    },
+    /// `realloc NAME SIZE [gfp=FLAGS]`: krealloc of a kmalloc object.
+    Realloc {
+        /// The object.
+        name: &'a str,
+        /// Its new size.
+        size: u64,
+        /// `|`-separated GFP flag names, as written.
+        gfp: Option<&'a str>,
+    },
+    /// `fill NAME BYTE` or `fill NAME pattern SEED`.
+    Fill {
+        /// The object.
+        name: &'a str,
+        /// What to write.
+        pattern: Pattern,
+    },
+    /// `check NAME BYTE` or `check NAME pattern SEED`.
+    Check {
+        /// The object.
+        name: &'a str,
+        /// What every byte must be.
+        pattern: Pattern,
+    },
+    /// `free NAME`.
+    Free {
+        /// The object.
+        name: &'a str,
+    },
+    /// `free all`.
+    FreeAll,
+}
+
+/// The grammar: each command's syntax, what it does, and an example. Run in this order, the
+/// examples all succeed (the guest tests do so).
+pub(crate) const HELP: &[(&str, &str, &str)] = &[
+    (
+        "alloc NAME kmalloc|kzalloc|kvmalloc|vmalloc|vzalloc|vmalloc_32 SIZE [gfp=FLAG|...]",
+        "allocate SIZE bytes (K, M, G suffixes)",
+        "alloc buf kmalloc 100 gfp=GFP_KERNEL",
+    ),
+    (
+        "alloc NAME pages|get_free_pages ORDER [gfp=FLAG|...]",
+        "allocate 2^ORDER pages",
+        "alloc blk pages 2 gfp=GFP_KERNEL|__GFP_ZERO",
+    ),
+    (
+        "alloc NAME zeroed_page [gfp=FLAG|...]",
+        "get_zeroed_page",
+        "alloc zp zeroed_page",
+    ),
+    (
+        "realloc NAME SIZE [gfp=FLAG|...]",
+        "krealloc a kmalloc/kzalloc object (keeps its bytes)",
+        "realloc buf 300",
+    ),
+    (
+        "fill NAME BYTE | fill NAME pattern SEED",
+        "write every byte",
+        "fill buf 0x5a",
+    ),
+    (
+        "check NAME BYTE | check NAME pattern SEED",
+        "compare every byte; EBADMSG at the first difference",
+        "check buf 0x5a",
+    ),
+    (
+        "free NAME | free all",
+        "free one object, or all",
+        "free buf",
+    ),
+];
+
+/// The name `free all` reserves.
+const ALL: &str = "all";
+
+/// Parses one write(2) to `control`.
+///
+/// The text must be UTF-8 without NUL bytes, at most [`COMMAND_MAX`] bytes, one line (a final
+/// newline is allowed); words are separated by spaces or tabs.
+pub(crate) fn parse(bytes: &[u8]) -> Outcome<Command<'_>> {
+    if bytes.len() > COMMAND_MAX {
+        return Err(refuse!(
+            TooBig,
+            "a command has at most {COMMAND_MAX} bytes, this one {}",
+            bytes.len()
+        ));
+    }
+    if bytes.contains(&0) {
+        return Err(refuse!(Inval, "a command has no NUL bytes"));
+    }
+    let text =
+        core::str::from_utf8(bytes).map_err(|_| refuse!(Inval, "a command is UTF-8 text"))?;
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    if text.contains(['\n', '\r']) {
+        return Err(refuse!(Inval, "one command per write, on one line"));
+    }
+    let mut words = text.split([' ', '\t']).filter(|word| !word.is_empty());
+    let Some(verb) = words.next() else {
+        return Err(refuse!(Inval, "empty command (see help)"));
+    };
+    let mut words = Words { words, verb };
+    let command = match verb {
+        "alloc" => {
+            let name = new_name(words.next("NAME")?)?;
+            let kind = words.next("an allocator")?;
+            let source = match kind {
+                "zeroed_page" => Source::ZeroedPage,
+                "pages" | "get_free_pages" => {
+                    let order = words::number(words.next("ORDER")?)?;
+                    if kind == "pages" {
+                        Source::Pages(order)
+                    } else {
+                        Source::GetFreePages(order)
+                    }
+                }
+                _ => {
+                    let mut size = || -> Outcome<u64> { words::size(words.next("SIZE")?) };
+                    match kind {
+                        "kmalloc" => Source::Kmalloc(size()?),
+                        "kzalloc" => Source::Kzalloc(size()?),
+                        "kvmalloc" => Source::Kvmalloc(size()?),
+                        "vmalloc" => Source::Vmalloc(size()?),
+                        "vzalloc" => Source::Vzalloc(size()?),
+                        "vmalloc_32" => Source::Vmalloc32(size()?),
+                        _ => return Err(refuse!(Inval, "alloc: unknown allocator '{kind}'")),
+                    }
+                }
+            };
+            let gfp = words.gfp()?;
+            if gfp.is_some() && matches!(source, Source::Vmalloc32(_)) {
+                return Err(refuse!(Inval, "vmalloc_32 takes no gfp flags"));
+            }
+            Command::Alloc { name, source, gfp }
+        }
+        "realloc" => Command::Realloc {
+            name: words::name(words.next("NAME")?)?,
+            size: words::size(words.next("SIZE")?)?,
+            gfp: words.gfp()?,
+        },
+        "fill" | "check" => {
+            let name = words::name(words.next("NAME")?)?;
+            let pattern = match words.next("BYTE or 'pattern'")? {
+                "pattern" => Pattern::Seeded(words::number(words.next("SEED")?)?),
+                byte => Pattern::Byte(words::byte(byte)?),
+            };
+            words.end()?;
+            if verb == "fill" {
+                Command::Fill { name, pattern }
+            } else {
+                Command::Check { name, pattern }
+            }
+        }
+        "free" => match words.next("NAME or 'all'")? {
+            ALL => {
+                words.end()?;
+                Command::FreeAll
+            }
+            name => {
+                words.end()?;
+                Command::Free {
+                    name: words::name(name)?,
+                }
+            }
+        },
+        _ => return Err(refuse!(Inval, "unknown command '{verb}' (see help)")),
+    };
+    Ok(command)
+}
+
+/// A name for something new: a name, and not the word `free all` reserves.
+fn new_name(word: &str) -> Outcome<&str> {
+    let name = words::name(word)?;
+    if name == ALL {
+        return Err(refuse!(Inval, "'{ALL}' is reserved (free all)"));
+    }
+    Ok(name)
+}
+
+/// The words after the verb.
+struct Words<'a, I> {
+    words: I,
+    verb: &'a str,
+}
+
+impl<'a, I: Iterator<Item = &'a str>> Words<'a, I> {
+    /// The next word, which the command needs: `what` names it in the refusal.
+    fn next(&mut self, what: &str) -> Outcome<&'a str> {
+        self.words
+            .next()
+            .ok_or_else(|| refuse!(Inval, "{}: {what} missing", self.verb))
+    }
+
+    /// An optional last word `gfp=FLAGS`; then the end.
+    fn gfp(&mut self) -> Outcome<Option<&'a str>> {
+        let Some(word) = self.words.next() else {
+            return Ok(None);
+        };
+        let Some(flags) = word.strip_prefix("gfp=") else {
+            return Err(refuse!(Inval, "{}: unexpected '{word}'", self.verb));
+        };
+        if flags.is_empty() {
+            return Err(refuse!(Inval, "{}: gfp= names no flag", self.verb));
+        }
+        self.end()?;
+        Ok(Some(flags))
+    }
+
+    /// No more words.
+    fn end(&mut self) -> Outcome {
+        match self.words.next() {
+            None => Ok(()),
+            Some(word) => Err(refuse!(Inval, "{}: unexpected '{word}'", self.verb)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::reply::Errno;
+
+    fn errno(text: &[u8]) -> Errno {
+        parse(text).unwrap_err().errno()
+    }
+
+    #[test]
+    fn every_help_example_parses() {
+        for (syntax, _, example) in HELP {
+            assert!(parse(example.as_bytes()).is_ok(), "{syntax}: {example}");
+        }
+    }
+
+    #[test]
+    fn allocs_parse() {
+        assert_eq!(
+            parse(b"alloc a kmalloc 4K gfp=GFP_ATOMIC|__GFP_ZERO\n"),
+            Ok(Command::Alloc {
+                name: "a",
+                source: Source::Kmalloc(4096),
+                gfp: Some("GFP_ATOMIC|__GFP_ZERO"),
+            })
+        );
+        assert_eq!(
+            parse(b"alloc  p\tpages 3"),
+            Ok(Command::Alloc {
+                name: "p",
+                source: Source::Pages(3),
+                gfp: None,
+            })
+        );
+        assert_eq!(
+            parse(b"alloc z zeroed_page"),
+            Ok(Command::Alloc {
+                name: "z",
+                source: Source::ZeroedPage,
+                gfp: None,
+            })
+        );
+        assert_eq!(
+            parse(b"fill a pattern 7"),
+            Ok(Command::Fill {
+                name: "a",
+                pattern: Pattern::Seeded(7),
+            })
+        );
+        assert_eq!(parse(b"free all"), Ok(Command::FreeAll));
+    }
+
+    #[test]
+    fn malformed_commands_are_einval() {
+        for bad in [
+            &b""[..],
+            b"\n",
+            b"   ",
+            b"allocate a kmalloc 1",
+            b"alloc",
+            b"alloc a",
+            b"alloc a kmalloc",
+            b"alloc a kmalloc -1",
+            b"alloc a kmalloc 1 extra",
+            b"alloc a kmalloc 1 gfp=",
+            b"alloc a kmalloc 1 gfp=GFP_KERNEL x",
+            b"alloc a slab 1",
+            b"alloc all kmalloc 1",
+            b"alloc a/b kmalloc 1",
+            b"alloc a vmalloc_32 1 gfp=GFP_KERNEL",
+            b"alloc a kmalloc 1\nfree a",
+            b"alloc a kmalloc 1\r",
+            b"alloc a kmal\0loc 1",
+            b"alloc \xff kmalloc 1",
+            b"fill a 256",
+            b"fill a pattern",
+            b"free",
+            b"free all now",
+        ] {
+            assert_eq!(
+                errno(bad),
+                Errno::Inval,
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn limits_are_e2big() {
+        assert_eq!(errno(&[b' '; COMMAND_MAX + 1]), Errno::TooBig);
+        assert_eq!(
+            errno(b"alloc a kmalloc 99999999999999999999"),
+            Errno::TooBig
+        );
+        assert_eq!(errno(b"alloc a kmalloc 17179869184G"), Errno::TooBig);
+    }
+
+    #[test]
+    fn patterns_depend_on_seed_and_offset_only() {
+        assert_eq!(Pattern::Byte(7).at(12345), 7);
+        let a: Vec<u8> = (0..64).map(|i| Pattern::Seeded(1).at(i)).collect();
+        let b: Vec<u8> = (0..64).map(|i| Pattern::Seeded(2).at(i)).collect();
+        assert_ne!(a, b);
+        assert_eq!(
+            a,
+            (0..64)
+                .map(|i| Pattern::Seeded(1).at(i))
+                .collect::<Vec<_>>()
+        );
+        assert!(a.iter().any(|&x| x != a[0]));
+        let mut bytes = [0u8; 100];
+        Pattern::Seeded(9).fill(&mut bytes);
+        assert_eq!(Pattern::Seeded(9).first_mismatch(&bytes), None);
+        bytes[57] ^= 1;
+        assert_eq!(Pattern::Seeded(9).first_mismatch(&bytes), Some(57));
+        assert_eq!(Pattern::Byte(0).first_mismatch(&[0, 0, 1]), Some(2));
+    }
+}

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! One live lab object: the wrapper value that owns the memory, and what the lab knows of it.
+//!
+//! Dropping an [`Object`] frees its memory through the wrapper's `Drop`.
+
+use core::fmt;
+
+use crate::{
+    facts::{
+        pfn_runs,
+        PfnRange, //
+    },
+    lab::stats::Api,
+    mm::{
+        gfp::Gfp,
+        kmalloc::KmallocBuf,
+        pages::{
+            FreePages,
+            Pages, //
+        },
+        vmalloc::VmallocBuf,
+    },
+    shim,
+};
+
+/// The memory an object owns, as the wrapper that frees it.
+pub(crate) enum Memory {
+    /// From kmalloc or kzalloc (resized by krealloc).
+    Kmalloc(KmallocBuf),
+    /// From vmalloc, vzalloc, vmalloc_32 or kvmalloc.
+    Vmalloc(VmallocBuf),
+    /// From alloc_pages.
+    Pages(Pages),
+    /// From __get_free_pages or get_zeroed_page.
+    FreePages(FreePages),
+}
+
+/// How many physical runs `objects` lists for one object before it says how many more there are.
+const RUNS_SHOWN: usize = 4;
+
+/// A live object of the lab.
+pub(crate) struct Object {
+    /// The API that made it (its `stats` row).
+    pub(crate) api: Api,
+    /// The size asked for, in bytes (for pages: the block's size).
+    pub(crate) asked: u64,
+    /// The flags it was allocated with.
+    pub(crate) gfp: Gfp,
+    /// The memory.
+    pub(crate) memory: Memory,
+}
+
+impl Object {
+    /// The object's bytes.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        match &self.memory {
+            Memory::Kmalloc(buf) => buf.as_slice(),
+            Memory::Vmalloc(buf) => buf.as_slice(),
+            Memory::Pages(pages) => pages.as_slice(),
+            Memory::FreePages(pages) => pages.as_slice(),
+        }
+    }
+
+    /// The object's bytes, writable.
+    pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
+        match &mut self.memory {
+            Memory::Kmalloc(buf) => buf.as_mut_slice(),
+            Memory::Vmalloc(buf) => buf.as_mut_slice(),
+            Memory::Pages(pages) => pages.as_mut_slice(),
+            Memory::FreePages(pages) => pages.as_mut_slice(),
+        }
+    }
+
+    /// What the allocator really set aside: `ksize` for kmalloc, the pages otherwise.
+    pub(crate) fn real_size(&self) -> u64 {
+        // CAST: `usize` fits `u64`.
+        match &self.memory {
+            Memory::Kmalloc(buf) => buf.ksize() as u64,
+            Memory::Vmalloc(buf) if buf.is_vmalloc() => {
+                (buf.pages().count() * kernel::page::PAGE_SIZE) as u64
+            }
+            Memory::Vmalloc(buf) => buf.len() as u64,
+            Memory::Pages(pages) => pages.len() as u64,
+            Memory::FreePages(pages) => pages.len() as u64,
+        }
+    }
+
+    /// The kernel virtual address of the first byte.
+    pub(crate) fn address(&self) -> usize {
+        // CAST: pointer to address, for display.
+        self.bytes().as_ptr() as usize
+    }
+
+    /// Writes the physical page frames the object lies in, as runs, and their zones.
+    fn write_placement(&self, f: &mut impl fmt::Write) -> fmt::Result {
+        let page = kernel::page::PAGE_SIZE as u64;
+        match &self.memory {
+            Memory::Vmalloc(buf) => write_runs(f, pfn_runs(buf.pfns())),
+            Memory::Kmalloc(buf) => {
+                let first = buf.phys_addr(0).unwrap_or(0) / page;
+                let last = buf.phys_addr(buf.len() - 1).unwrap_or(0) / page;
+                write_runs(
+                    f,
+                    [PfnRange {
+                        start: first,
+                        end: last + 1,
+                    }]
+                    .into_iter(),
+                )
+            }
+            Memory::Pages(pages) => {
+                let start = pages.placement().pfn;
+                let end = start + pages.count() as u64;
+                write_runs(f, [PfnRange { start, end }].into_iter())
+            }
+            Memory::FreePages(pages) => {
+                let start = pages.placement().pfn;
+                let end = start + pages.len() as u64 / page;
+                write_runs(f, [PfnRange { start, end }].into_iter())
+            }
+        }
+    }
+
+    /// Writes one line of `objects` for this object, called `name`.
+    pub(crate) fn write_line(&self, f: &mut impl fmt::Write, name: &str) -> fmt::Result {
+        write!(
+            f,
+            "{name:<16} {:<16} {:>10} {:>10} {:#018x} ",
+            self.api.name(),
+            self.asked,
+            self.real_size(),
+            self.address()
+        )?;
+        self.write_placement(f)?;
+        writeln!(f, " {} -", self.gfp)
+    }
+}
+
+/// The header line of `objects`.
+pub(crate) fn write_header(f: &mut impl fmt::Write) -> fmt::Result {
+    writeln!(
+        f,
+        "{:<16} {:<16} {:>10} {:>10} {:<18} pfns zones flags parent",
+        "name", "api", "size", "real", "address"
+    )
+}
+
+/// Writes `runs` as `pfn-pfn,...` (at most [`RUNS_SHOWN`], then `+N`), a space, and the zones
+/// they lie in.
+fn write_runs(f: &mut impl fmt::Write, runs: impl Iterator<Item = PfnRange>) -> fmt::Result {
+    let mut count = 0;
+    let mut zones: [Option<&'static str>; 4] = [None; 4];
+    for run in runs {
+        if count < RUNS_SHOWN {
+            write!(f, "{}{run}", if count == 0 { "" } else { "," })?;
+        }
+        count += 1;
+        for zone in shim::zones() {
+            let overlaps = zone.start_pfn < run.end && run.start < zone.end_pfn;
+            if overlaps && !zones.contains(&Some(zone.name)) {
+                if let Some(free) = zones.iter_mut().find(|z| z.is_none()) {
+                    *free = Some(zone.name);
+                }
+            }
+        }
+    }
+    if count > RUNS_SHOWN {
+        write!(f, ",+{}", count - RUNS_SHOWN)?;
+    }
+    f.write_str(" ")?;
+    let mut separator = "";
+    for zone in zones.iter().flatten() {
+        write!(f, "{separator}{zone}")?;
+        separator = ",";
+    }
+    Ok(())
+}

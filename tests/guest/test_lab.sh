@@ -1,0 +1,158 @@
+# SPDX-License-Identifier: GPL-2.0
+# Guest checks of the debugfs lab (/sys/kernel/debug/memlab/): every `help` example, data/
+# round trips, every errno a command can answer, and that a refused command changes nothing.
+# Sourced by tests/guest/suite with memlab loaded; leaves objects alive on purpose, so that the
+# suite's rmmod frees live objects and its kmemleak scan judges that.
+
+ctl=$MEMLAB_DEBUGFS/control
+
+# lab CMD: writes CMD to control in one write(2), as a user's `echo` does.
+lab() { echo "$1" >"$ctl"; }
+
+# The text strerror() gives each errno the lab answers with (busybox prints it on a failed
+# write), so a check proves the write(2) itself failed with that errno.
+strerror() {
+	case $1 in
+	EINVAL) echo "Invalid argument" ;;
+	ENOENT) echo "No such file or directory" ;;
+	EEXIST) echo "File exists" ;;
+	E2BIG) echo "Argument list too long" ;;
+	EBADMSG) echo "Bad message" ;;
+	ENOSPC) echo "No space left on device" ;;
+	*) echo "(no text for $1)" ;;
+	esac
+}
+
+# refused_bytes ERRNO FILE: writing FILE to control in one write(2) (dd with a block larger
+# than any command) must fail with ERRNO; control must then say ERRNO and why; the objects must
+# be as before and the counters may change only in the failure columns.
+refused_bytes() {
+	before=$(cat "$MEMLAB_DEBUGFS/objects")
+	before_stats=$(cut -c1-70 "$MEMLAB_DEBUGFS/stats")
+	if msg=$(dd if="$2" of="$ctl" bs=65536 2>&1); then
+		echo "writing $(head -c 60 "$2") succeeded"
+		return 1
+	fi
+	case $msg in
+	*"$(strerror "$1")"*) ;;
+	*) echo "$(head -c 60 "$2"): '$msg', expected $(strerror "$1")"; return 1 ;;
+	esac
+	grep -q "^$1: ." "$ctl" || { echo "control says '$(cat "$ctl")'"; return 1; }
+	[ "$before" = "$(cat "$MEMLAB_DEBUGFS/objects")" ] || { echo "objects changed"; return 1; }
+	[ "$before_stats" = "$(cut -c1-70 "$MEMLAB_DEBUGFS/stats")" ] || { echo "counters changed"; return 1; }
+}
+
+# refused ERRNO CMD: as refused_bytes, for the command text CMD.
+refused() {
+	printf '%s' "$2" >/tmp/lab.cmd
+	refused_bytes "$1" /tmp/lab.cmd
+}
+
+# The help examples, in order: each must succeed.
+help_examples() {
+	n=0
+	while IFS= read -r line; do
+		example=${line##*e.g.: }
+		[ "$example" != "$line" ] || continue
+		lab "$example" || { echo "help example '$example' failed: $(cat "$ctl")"; return 1; }
+		n=$((n + 1))
+	done <"$MEMLAB_DEBUGFS/help"
+	echo "$n examples"
+	[ "$n" -ge 5 ] && grep -qx ok "$ctl"
+}
+
+# The mode of a file, e.g. 600.
+mode() { stat -c %a "$1"; }
+
+check lab_files_are_root_only sh -c "[ \$(stat -c %a '$ctl') = 600 ] && [ \$(stat -c %a '$MEMLAB_DEBUGFS/help') = 400 ] && [ \$(stat -c %a '$MEMLAB_DEBUGFS/objects') = 400 ] && [ \$(stat -c %a '$MEMLAB_DEBUGFS/stats') = 400 ]"
+check lab_control_before_any_command grep -qx 'no command yet (see help)' "$ctl"
+check lab_help_examples_all_work help_examples
+check lab_free_all lab 'free all'
+check lab_objects_empty_after_free_all sh -c "[ \$(wc -l <'$MEMLAB_DEBUGFS/objects') -eq 1 ]"
+
+# Objects of every allocator, read back through data/.
+check lab_alloc_kmalloc lab 'alloc km kmalloc 100'
+check lab_kmalloc_real_size_is_the_bucket grep -Eq '^km +kmalloc +100 +128 ' "$MEMLAB_DEBUGFS/objects"
+check lab_data_file_size_reads_whole sh -c "[ \$(cat '$MEMLAB_DEBUGFS/data/km' | wc -c) -eq 100 ]"
+check lab_alloc_kzalloc_reads_zero sh -c "echo 'alloc kz kzalloc 3000' >'$ctl' && cmp -n 3000 /dev/zero '$MEMLAB_DEBUGFS/data/kz'"
+check lab_alloc_vzalloc_reads_zero sh -c "echo 'alloc vz vzalloc 1M' >'$ctl' && cmp -n 1048576 /dev/zero '$MEMLAB_DEBUGFS/data/vz'"
+check lab_alloc_vmalloc lab 'alloc vm vmalloc 256K gfp=GFP_KERNEL'
+check lab_alloc_kvmalloc lab 'alloc kv kvmalloc 5M'
+check lab_alloc_vmalloc_32 lab 'alloc v32 vmalloc_32 64K'
+check lab_vmalloc_32_is_below_4g sh -c "grep -E '^v32 ' '$MEMLAB_DEBUGFS/objects' | grep -Eq ' (DMA|DMA32|DMA,DMA32) GFP'"
+check lab_alloc_pages lab 'alloc pg pages 3'
+check lab_pages_are_one_run sh -c "grep -E '^pg +alloc_pages +32768 +32768 ' '$MEMLAB_DEBUGFS/objects'"
+check lab_alloc_get_free_pages lab 'alloc fp get_free_pages 1 gfp=GFP_KERNEL|GFP_DMA32'
+check lab_get_free_pages_dma32 sh -c "grep -E '^fp ' '$MEMLAB_DEBUGFS/objects' | grep -Eq ' (DMA|DMA32) GFP_KERNEL[|]GFP_DMA32[|]'"
+check lab_alloc_zeroed_page_reads_zero sh -c "echo 'alloc zp zeroed_page' >'$ctl' && cmp -n 4096 /dev/zero '$MEMLAB_DEBUGFS/data/zp'"
+check lab_alloc_logged sh -c "dmesg | grep -Eq 'memlab: alloc km: kmalloc\(100, GFP_KERNEL\|__GFP_NOWARN\) = 0x[0-9a-f]+, real size 128'"
+
+# Bytes in and out of data/: dd and cmp, at offsets.
+check lab_dd_round_trip_pages sh -c "dd if=/dev/urandom of=/tmp/lab.bin bs=4096 count=8 2>/dev/null && dd if=/tmp/lab.bin of='$MEMLAB_DEBUGFS/data/pg' bs=4096 2>/dev/null && cmp /tmp/lab.bin '$MEMLAB_DEBUGFS/data/pg'"
+check lab_dd_at_an_offset sh -c "printf 'memlab' | dd of='$MEMLAB_DEBUGFS/data/vm' bs=1 seek=100000 conv=notrunc 2>/dev/null && [ \$(dd if='$MEMLAB_DEBUGFS/data/vm' bs=1 skip=100000 count=6 2>/dev/null) = memlab ]"
+check lab_write_past_the_end_is_enospc sh -c "! printf x | dd of='$MEMLAB_DEBUGFS/data/km' bs=1 seek=100 conv=notrunc 2>/tmp/lab.err && grep -q 'No space left' /tmp/lab.err"
+check lab_fill_and_check lab 'fill vm pattern 42'
+check lab_check_pattern lab 'check vm pattern 42'
+check lab_check_mismatch_is_ebadmsg refused EBADMSG 'check vm pattern 43'
+check lab_check_mismatch_logged sh -c "dmesg | grep -q \"memlab: control: 'check vm pattern 43': EBADMSG: vm: byte 0 is\""
+check lab_realloc_keeps_bytes sh -c "echo 'fill km 0x33' >'$ctl' && echo 'realloc km 6000' >'$ctl' && [ -z \"\$(dd if='$MEMLAB_DEBUGFS/data/km' bs=100 count=1 2>/dev/null | od -An -v -tx1 | tr -d ' 3\n')\" ]"
+check lab_realloc_grows_with_zeroes sh -c "dd if='$MEMLAB_DEBUGFS/data/km' bs=1 skip=100 count=5900 2>/dev/null | cmp -n 5900 /dev/zero -"
+
+# Every errno, and nothing changes on a refusal.
+check lab_unknown_command_einval refused EINVAL 'allocate x kmalloc 1'
+check lab_empty_command_einval refused EINVAL '
+'
+check lab_trailing_garbage_einval refused EINVAL 'alloc x kmalloc 1 please'
+check lab_negative_size_einval refused EINVAL 'alloc x kmalloc -1'
+check lab_zero_size_einval refused EINVAL 'alloc x kmalloc 0'
+check lab_bad_name_einval refused EINVAL 'alloc x/y kmalloc 1'
+check lab_unknown_flag_einval refused EINVAL 'alloc x kmalloc 1 gfp=GFP_FOO'
+check lab_refused_flag_einval refused EINVAL 'alloc x vmalloc 4K gfp=GFP_DMA32'
+check lab_nofail_einval refused EINVAL 'alloc x kmalloc 1 gfp=GFP_KERNEL|__GFP_NOFAIL'
+check lab_two_lines_einval refused EINVAL "$(printf 'alloc x kmalloc 1\nfree x')"
+check lab_nul_command_written sh -c "printf 'alloc x\\000 kmalloc 1' >/tmp/lab.nul"
+check lab_nul_byte_einval_refused refused_bytes EINVAL /tmp/lab.nul
+check lab_non_utf8_command_written sh -c "printf 'alloc \\377 kmalloc 1' >/tmp/lab.bin8"
+check lab_not_utf8_einval_refused refused_bytes EINVAL /tmp/lab.bin8
+check lab_realloc_of_pages_einval refused EINVAL 'realloc pg 100'
+check lab_missing_name_enoent refused ENOENT 'free nothing'
+check lab_missing_check_enoent refused ENOENT 'check nothing 0'
+check lab_duplicate_name_eexist refused EEXIST 'alloc km kzalloc 8'
+check lab_over_kmalloc_max_e2big refused E2BIG 'alloc x kmalloc 5M'
+check lab_order_e2big refused E2BIG 'alloc x pages 11'
+check lab_huge_number_e2big refused E2BIG 'alloc x vmalloc 99999999999999999999'
+check lab_suffix_overflow_e2big refused E2BIG 'alloc x vmalloc 17179869184G'
+check lab_over_budget_e2big refused E2BIG 'alloc x vmalloc 2047M'
+check lab_command_longer_than_a_page_e2big refused E2BIG "alloc x kmalloc 1 $(head -c 5000 /dev/zero | tr '\0' x)"
+check lab_refusals_logged sh -c "dmesg | grep -q \"memlab: control: 'alloc x kmalloc 5M': E2BIG: kmalloc: 5242880 bytes; at most 4194304\""
+
+check lab_stats_count_refusals sh -c "grep -Eq '^kmalloc +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[1-9]' '$MEMLAB_DEBUGFS/stats'"
+check lab_info_has_limits sh -c "grep -q '^max_bytes: [1-9]' '$MEMLAB_DEBUGFS/info' && grep -q '^max_objects: 256$' '$MEMLAB_DEBUGFS/info' && grep -q '^live_objects: [1-9]' '$MEMLAB_DEBUGFS/info'"
+check lab_free_one lab 'free kz'
+check lab_freed_data_file_gone test ! -e "$MEMLAB_DEBUGFS/data/kz"
+
+# Four writers and two readers at once, then every name they used is free again.
+lab_writer() {
+	i=0
+	while [ $i -lt 40 ]; do
+		echo "alloc w$1_$i kmalloc $((i * 97 + 1))" >"$ctl" 2>/dev/null
+		echo "alloc v$1_$i vmalloc 8K" >"$ctl" 2>/dev/null
+		[ $((i % 3)) -eq 0 ] && echo "free w$1_$i" >"$ctl" 2>/dev/null
+		i=$((i + 1))
+	done
+}
+lab_concurrent() {
+	for w in 1 2 3 4; do lab_writer $w & done
+	for r in 1 2; do (for i in $(seq 50); do cat "$MEMLAB_DEBUGFS/objects" "$MEMLAB_DEBUGFS/stats" >/dev/null; done) & done
+	wait
+	for w in 1 2 3 4; do
+		i=0
+		while [ $i -lt 40 ]; do
+			echo "free v${w}_$i" >"$ctl" 2>/dev/null
+			[ $((i % 3)) -eq 0 ] || echo "free w${w}_$i" >"$ctl" 2>/dev/null
+			i=$((i + 1))
+		done
+	done
+	! grep -Eq '^[wv][1-4]_' "$MEMLAB_DEBUGFS/objects"
+}
+check lab_concurrent_writers_and_readers lab_concurrent
