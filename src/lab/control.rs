@@ -19,7 +19,8 @@ use kernel::{
     str::CString,
     sync::{
         Arc,
-        Mutex, //
+        Mutex,
+        MutexGuard, //
     },
     uaccess::UserSliceReader,
 };
@@ -216,21 +217,7 @@ fn shown(text: &[u8]) -> &str {
 
 /// Parses and runs `text`, logs and records the outcome.
 fn run(lab: &Lab, text: &[u8]) -> Outcome {
-    let command = grammar::parse(text);
-    let outcome = match command {
-        Ok(Command::FreeAll) => {
-            if lab.lock().open {
-                let freed = free_all(lab);
-                pr_info!("free all: {freed} objects freed\n");
-                Ok(())
-            } else {
-                Err(closed())
-            }
-        }
-        Ok(Command::Free { name }) => free(lab, name),
-        Ok(command) => run_locked(lab, &mut lab.lock(), command),
-        Err(refusal) => Err(refusal),
-    };
+    let outcome = grammar::parse(text).and_then(|command| execute(lab, command));
     let mut state = lab.lock();
     state.ran = true;
     state.last = outcome.as_ref().err().cloned();
@@ -243,17 +230,63 @@ fn run(lab: &Lab, text: &[u8]) -> Outcome {
     outcome
 }
 
-fn closed() -> Refusal {
-    refuse!(NoDev, "the lab is closing (rmmod)")
+/// Runs `command`: frees take the object out under the mutex and free it after; everything
+/// else holds the mutex throughout.
+fn execute(lab: &Lab, command: Command<'_>) -> Outcome {
+    match command {
+        Command::FreeAll => {
+            drop(open(lab)?);
+            let freed = free_all(lab);
+            pr_info!("free all: {freed} objects freed\n");
+            Ok(())
+        }
+        Command::Free { name } => free(lab, name),
+        Command::Alloc { name, source, gfp } => {
+            let mut state = open(lab)?;
+            alloc(lab, &mut state, name, source, gfp).inspect_err(|refusal| {
+                state.stats.failed(api_of(source), refusal.errno());
+            })
+        }
+        Command::Realloc { name, size, gfp } => {
+            let mut state = open(lab)?;
+            realloc(&mut state, name, size, gfp)
+        }
+        Command::Fill { name, pattern } => {
+            let mut state = open(lab)?;
+            let object = &mut state.table.get_mut(name)?.object;
+            pattern.fill(object.bytes_mut());
+            pr_info!("fill {name}: {} bytes written\n", object.bytes().len());
+            Ok(())
+        }
+        Command::Check { name, pattern } => {
+            let state = open(lab)?;
+            let bytes = state.table.get(name)?.value.object.bytes();
+            match pattern.first_mismatch(bytes) {
+                None => Ok(()),
+                Some(offset) => Err(refuse!(
+                    BadMsg,
+                    "{name}: byte {offset} is {:#04x}, not {:#04x}",
+                    bytes[offset],
+                    pattern.at(offset as u64)
+                )),
+            }
+        }
+    }
+}
+
+/// The locked state, or `ENODEV` once the lab closed.
+fn open(lab: &Lab) -> Outcome<MutexGuard<'_, State>> {
+    let state = lab.lock();
+    if !state.open {
+        return Err(refuse!(NoDev, "the lab is closing (rmmod)"));
+    }
+    Ok(state)
 }
 
 /// `free NAME`: takes the object out under the mutex, frees it after.
 fn free(lab: &Lab, name: &str) -> Outcome {
     let entry = {
-        let mut state = lab.lock();
-        if !state.open {
-            return Err(closed());
-        }
+        let mut state = open(lab)?;
         let entry = state.table.remove(name)?;
         state.stats.freed(entry.value.object.api, entry.bytes);
         entry
@@ -261,41 +294,6 @@ fn free(lab: &Lab, name: &str) -> Outcome {
     log_free(&entry);
     drop(entry);
     Ok(())
-}
-
-/// Runs a command that needs the mutex throughout.
-fn run_locked(lab: &Lab, state: &mut State, command: Command<'_>) -> Outcome {
-    if !state.open {
-        return Err(closed());
-    }
-    match command {
-        Command::Alloc { name, source, gfp } => {
-            let api = api_of(source);
-            alloc(lab, state, name, source, gfp).inspect_err(|refusal| {
-                state.stats.failed(api, refusal.errno());
-            })
-        }
-        Command::Realloc { name, size, gfp } => realloc(state, name, size, gfp),
-        Command::Fill { name, pattern } => {
-            let object = &mut state.table.get_mut(name)?.object;
-            pattern.fill(object.bytes_mut());
-            pr_info!("fill {name}: {} bytes written\n", object.bytes().len());
-            Ok(())
-        }
-        Command::Check { name, pattern } => {
-            let object = &state.table.get_mut(name)?.object;
-            match pattern.first_mismatch(object.bytes()) {
-                None => Ok(()),
-                Some(offset) => Err(refuse!(
-                    BadMsg,
-                    "{name}: byte {offset} is {:#04x}, not {:#04x}",
-                    object.bytes()[offset],
-                    pattern.at(offset as u64)
-                )),
-            }
-        }
-        Command::Free { .. } | Command::FreeAll => Err(refuse!(Inval, "free runs unlocked")),
-    }
 }
 
 /// The `stats` row of a source.
@@ -367,20 +365,29 @@ fn alloc(
     gfp_text: Option<&str>,
 ) -> Outcome {
     let api = api_of(source);
-    // Check everything before allocating: the size, the flags, the name and the budget.
-    let (family, asked) = match source {
-        Source::Kmalloc(size) | Source::Kzalloc(size) => {
-            (Family::Kmalloc, size_within(api, size, kmalloc::MAX_SIZE)?)
-        }
-        Source::Kvmalloc(size) => (Family::Kvmalloc, size_within(api, size, vmalloc::MAX_SIZE)?),
-        Source::Vmalloc(size) | Source::Vzalloc(size) | Source::Vmalloc32(size) => {
-            (Family::Vmalloc, size_within(api, size, vmalloc::MAX_SIZE)?)
-        }
+    // Check everything before allocating: the size, the flags, the name and the budget. The
+    // page allocator's calls take an order (and `asked` is the block's size).
+    let (family, asked, order) = match source {
+        Source::Kmalloc(size) | Source::Kzalloc(size) => (
+            Family::Kmalloc,
+            size_within(api, size, kmalloc::MAX_SIZE)?,
+            None,
+        ),
+        Source::Kvmalloc(size) => (
+            Family::Kvmalloc,
+            size_within(api, size, vmalloc::MAX_SIZE)?,
+            None,
+        ),
+        Source::Vmalloc(size) | Source::Vzalloc(size) | Source::Vmalloc32(size) => (
+            Family::Vmalloc,
+            size_within(api, size, vmalloc::MAX_SIZE)?,
+            None,
+        ),
         Source::Pages(order) | Source::GetFreePages(order) => {
             let order = order_within(api, order)?;
-            (Family::Pages, kernel::page::PAGE_SIZE << order)
+            (Family::Pages, kernel::page::PAGE_SIZE << order, Some(order))
         }
-        Source::ZeroedPage => (Family::Pages, kernel::page::PAGE_SIZE),
+        Source::ZeroedPage => (Family::Pages, kernel::page::PAGE_SIZE, Some(0)),
     };
     let gfp = gfp_for(family, gfp_text)?;
     // CAST: `usize` fits `u64`.
@@ -414,14 +421,16 @@ fn alloc(
                 .map_err(no_memory)?
                 .freeze(),
         ),
-        Source::Pages(_) => {
-            let order = (asked / kernel::page::PAGE_SIZE).trailing_zeros();
-            Memory::Pages(Pages::alloc(order, gfp).map_err(no_memory)?.freeze())
-        }
-        Source::GetFreePages(_) => {
-            let order = (asked / kernel::page::PAGE_SIZE).trailing_zeros();
-            Memory::FreePages(FreePages::get(order, gfp).map_err(no_memory)?.freeze())
-        }
+        Source::Pages(_) => Memory::Pages(
+            Pages::alloc(order.unwrap_or(0), gfp)
+                .map_err(no_memory)?
+                .freeze(),
+        ),
+        Source::GetFreePages(_) => Memory::FreePages(
+            FreePages::get(order.unwrap_or(0), gfp)
+                .map_err(no_memory)?
+                .freeze(),
+        ),
         Source::ZeroedPage => Memory::FreePages(FreePages::zeroed_page(gfp).map_err(no_memory)?),
     };
     let object = Object {
@@ -433,36 +442,27 @@ fn alloc(
     };
     let data = data_file(lab, state, name)?;
     let (address, real) = (object.address(), object.real_size());
-    match source {
-        Source::Pages(_) | Source::GetFreePages(_) | Source::ZeroedPage => {
-            let order = (asked / kernel::page::PAGE_SIZE).trailing_zeros();
-            pr_info!(
-                "alloc {name}: {}({gfp}, order {order}) = {address:#x}, {real} bytes\n",
-                api.name()
-            );
-        }
-        _ => pr_info!(
+    match order {
+        Some(order) => pr_info!(
+            "alloc {name}: {}({gfp}, order {order}) = {address:#x}, {real} bytes\n",
+            api.name()
+        ),
+        None => pr_info!(
             "alloc {name}: {}({asked}, {gfp}) = {address:#x}, real size {real}\n",
             api.name()
         ),
     }
-    state.stats.allocated(api, bytes);
+    let slot = Slot {
+        _data: Some(data),
+        object,
+    };
+    // `admit` accepted the object under this same lock, so `insert` cannot refuse it.
     state
         .table
-        .insert(
-            name,
-            bytes,
-            Slot {
-                _data: Some(data),
-                object,
-            },
-        )
-        .map(drop)
-        .map_err(|(refusal, slot)| {
-            state.stats.freed(api, bytes);
-            drop(slot);
-            refusal
-        })
+        .insert(name, bytes, slot)
+        .map_err(|(refusal, _)| refusal)?;
+    state.stats.allocated(api, bytes);
+    Ok(())
 }
 
 /// Creates `data/NAME` for the object that will get the table's next id.
@@ -485,19 +485,23 @@ fn realloc(state: &mut State, name: &str, size: u64, gfp_text: Option<&str>) -> 
         let gfp = gfp_for(Family::Kmalloc, gfp_text)?;
         let entry = state.table.get(name)?;
         let (owner, old) = (entry.value.object.api, entry.bytes);
-        if !matches!(entry.value.object.memory, Memory::Kmalloc(_)) {
-            return Err(refuse!(
+        let not_kmalloc = || {
+            refuse!(
                 Inval,
                 "realloc: '{name}' is a {} object; krealloc takes kmalloc memory",
                 owner.name()
-            ));
+            )
+        };
+        if !matches!(entry.value.object.memory, Memory::Kmalloc(_)) {
+            return Err(not_kmalloc());
         }
         // CAST: `usize` fits `u64`.
         let bytes = new as u64;
         state.table.within_budget(name, old, bytes)?;
+        // The budget check above needs the table unborrowed; the object is taken mutably after.
         let object = &mut state.table.get_mut(name)?.object;
         let Memory::Kmalloc(buf) = &mut object.memory else {
-            return Err(refuse!(Inval, "realloc: '{name}' is not kmalloc memory"));
+            return Err(not_kmalloc());
         };
         let before = buf.as_slice().as_ptr() as usize;
         buf.resize(new, gfp).map_err(|_| enomem(api))?;

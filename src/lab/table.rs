@@ -11,7 +11,8 @@ use core::ops::DerefMut;
 use super::{
     reply::{
         refuse,
-        Outcome, //
+        Outcome,
+        Refusal, //
     },
     words::NAME_MAX,
 };
@@ -114,7 +115,7 @@ impl<T: 'static, S: DerefMut<Target = [Option<Entry<T>>]>> Table<S> {
     /// `EEXIST` for a name in use; `E2BIG` when the table is full or `bytes` would take the live
     /// total past the budget.
     pub(crate) fn admit(&self, name: &str, bytes: u64) -> Outcome {
-        if self.find(name).is_some() {
+        if self.get(name).is_ok() {
             return Err(refuse!(Exist, "'{name}' exists"));
         }
         if self.len() == self.capacity() {
@@ -146,12 +147,7 @@ impl<T: 'static, S: DerefMut<Target = [Option<Entry<T>>]>> Table<S> {
     /// # Errors
     ///
     /// As [`Self::admit`] (checked again); then `value` comes back with the refusal, untouched.
-    pub(crate) fn insert(
-        &mut self,
-        name: &str,
-        bytes: u64,
-        value: T,
-    ) -> Result<u64, (crate::lab::reply::Refusal, T)> {
+    pub(crate) fn insert(&mut self, name: &str, bytes: u64, value: T) -> Result<u64, (Refusal, T)> {
         if let Err(refusal) = self.admit(name, bytes) {
             return Err((refusal, value));
         }
@@ -172,14 +168,7 @@ impl<T: 'static, S: DerefMut<Target = [Option<Entry<T>>]>> Table<S> {
         Ok(id)
     }
 
-    fn find(&self, name: &str) -> Option<usize> {
-        self.slots.iter().position(|slot| {
-            slot.as_ref()
-                .is_some_and(|entry| entry.name.as_str() == name)
-        })
-    }
-
-    fn missing(name: &str) -> crate::lab::reply::Refusal {
+    fn missing(name: &str) -> Refusal {
         refuse!(NoEnt, "no object named '{name}'")
     }
 
@@ -189,9 +178,16 @@ impl<T: 'static, S: DerefMut<Target = [Option<Entry<T>>]>> Table<S> {
     ///
     /// `ENOENT` when there is none.
     pub(crate) fn get(&self, name: &str) -> Outcome<&Entry<T>> {
-        let index = self.find(name).ok_or_else(|| Self::missing(name))?;
-        self.slots[index]
-            .as_ref()
+        self.entries()
+            .find(|entry| entry.name.as_str() == name)
+            .ok_or_else(|| Self::missing(name))
+    }
+
+    fn entry_mut(&mut self, name: &str) -> Outcome<&mut Entry<T>> {
+        self.slots
+            .iter_mut()
+            .flatten()
+            .find(|entry| entry.name.as_str() == name)
             .ok_or_else(|| Self::missing(name))
     }
 
@@ -201,11 +197,7 @@ impl<T: 'static, S: DerefMut<Target = [Option<Entry<T>>]>> Table<S> {
     ///
     /// `ENOENT` when there is none.
     pub(crate) fn get_mut(&mut self, name: &str) -> Outcome<&mut T> {
-        let index = self.find(name).ok_or_else(|| Self::missing(name))?;
-        self.slots[index]
-            .as_mut()
-            .map(|entry| &mut entry.value)
-            .ok_or_else(|| Self::missing(name))
+        self.entry_mut(name).map(|entry| &mut entry.value)
     }
 
     /// The object with `id`, if it still lives.
@@ -219,14 +211,11 @@ impl<T: 'static, S: DerefMut<Target = [Option<Entry<T>>]>> Table<S> {
     ///
     /// `ENOENT` when there is no such object; `E2BIG` past the budget.
     pub(crate) fn set_bytes(&mut self, name: &str, bytes: u64) -> Outcome {
-        let index = self.find(name).ok_or_else(|| Self::missing(name))?;
-        let old = self.slots[index].as_ref().map_or(0, |entry| entry.bytes);
+        let old = self.get(name)?.bytes;
         self.within_budget(name, old, bytes)?;
-        if let Some(entry) = self.slots[index].as_mut() {
-            // INVARIANT: the new total was checked just above.
-            self.live_bytes = self.live_bytes - old + bytes;
-            entry.bytes = bytes;
-        }
+        // INVARIANT: the new total was checked just above.
+        self.live_bytes = self.live_bytes - old + bytes;
+        self.entry_mut(name)?.bytes = bytes;
         Ok(())
     }
 
@@ -236,9 +225,10 @@ impl<T: 'static, S: DerefMut<Target = [Option<Entry<T>>]>> Table<S> {
     ///
     /// `ENOENT` when there is none.
     pub(crate) fn remove(&mut self, name: &str) -> Outcome<Entry<T>> {
-        let index = self.find(name).ok_or_else(|| Self::missing(name))?;
-        let entry = self.slots[index]
-            .take()
+        let entry = self
+            .slots
+            .iter_mut()
+            .find_map(|slot| slot.take_if(|entry| entry.name.as_str() == name))
             .ok_or_else(|| Self::missing(name))?;
         // INVARIANT: the entry's bytes leave the total with it.
         self.live_bytes -= entry.bytes;

@@ -180,13 +180,7 @@ impl KmallocBuf<MaybeUninit<u8>> {
     /// Sets every byte to `byte`; the contents are then defined.
     pub(crate) fn fill(mut self, byte: u8) -> KmallocBuf {
         self.as_mut_slice().fill(MaybeUninit::new(byte));
-        let this = ManuallyDrop::new(self);
-        // INVARIANT: Same allocation, now with all `len` bytes written; `this` is not dropped,
-        // so ownership moves to the new value.
-        KmallocBuf {
-            ptr: this.ptr.cast(),
-            len: this.len,
-        }
+        self.freeze()
     }
 }
 

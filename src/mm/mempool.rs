@@ -47,7 +47,10 @@ use crate::{
         kmem_cache::KmemCache,
         pages, //
     },
-    shim::generated, //
+    shim::{
+        self,
+        generated, //
+    },
 };
 
 /// What a pool's elements are made of.
@@ -74,10 +77,8 @@ pub(crate) const MAX_MIN_NR: usize = kmalloc::MAX_SIZE / core::mem::size_of::<us
 /// The largest reserve memlab creates, in bytes, as a share of RAM: 1/16. A pool fills its
 /// reserve at creation and holds it until destroyed; a bigger one would wake the OOM killer.
 pub(crate) fn max_reserve_bytes() -> usize {
-    // SAFETY: `totalram_pages` only reads an atomic counter.
-    let pages = unsafe { generated::totalram_pages() };
-    // CAST: `unsigned long` is `usize` in the kernel's ABI.
-    (pages as usize / 16).saturating_mul(PAGE_SIZE)
+    // CAST: `u64` is `usize` on the 64-bit machines memlab builds for.
+    (shim::totalram_bytes() / 16) as usize
 }
 
 /// A memory pool, destroyed on drop.

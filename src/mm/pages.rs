@@ -215,14 +215,7 @@ impl Pages<MaybeUninit<u8>> {
     /// Sets every byte to `byte`; the contents are then defined.
     pub(crate) fn fill(mut self, byte: u8) -> Pages {
         self.as_mut_slice().fill(MaybeUninit::new(byte));
-        let this = ManuallyDrop::new(self);
-        // INVARIANT: Same block, now with every byte written; `this` is not dropped, so
-        // ownership moves to the new value.
-        Pages {
-            page: this.page,
-            order: this.order,
-            _contents: PhantomData,
-        }
+        self.freeze()
     }
 }
 

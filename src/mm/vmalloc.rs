@@ -279,14 +279,7 @@ impl VmallocBuf<MaybeUninit<u8>> {
     /// Sets every byte to `byte`; the contents are then defined.
     pub(crate) fn fill(mut self, byte: u8) -> VmallocBuf {
         self.as_mut_slice().fill(MaybeUninit::new(byte));
-        let this = ManuallyDrop::new(self);
-        // INVARIANT: Same allocation, now with all `len` bytes written; `this` is not dropped,
-        // so ownership moves to the new value.
-        VmallocBuf {
-            ptr: this.ptr.cast(),
-            len: this.len,
-            allocator: this.allocator,
-        }
+        self.freeze()
     }
 }
 
