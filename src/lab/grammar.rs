@@ -407,6 +407,18 @@ mod tests {
     }
 
     #[test]
+    fn text_that_is_no_command_says_why() {
+        let reason = |text: &[u8]| parse(text).unwrap_err().reason().to_string();
+        assert_eq!(reason(b"free a\0"), "a command has no NUL bytes");
+        assert_eq!(reason(b"free \xff"), "a command is UTF-8 text");
+        assert_eq!(
+            reason(b"free a\nfree b"),
+            "one command per write, on one line"
+        );
+        assert_eq!(reason(b"free a\r\n"), "one command per write, on one line");
+    }
+
+    #[test]
     fn limits_are_e2big() {
         assert_eq!(errno(&[b' '; COMMAND_MAX + 1]), Errno::TooBig);
         assert_eq!(

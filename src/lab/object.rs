@@ -95,31 +95,24 @@ impl Object {
     /// Writes the physical page frames the object lies in, as runs, and their zones.
     fn write_placement(&self, f: &mut impl fmt::Write) -> fmt::Result {
         let page = kernel::page::PAGE_SIZE as u64;
-        match &self.memory {
-            Memory::Vmalloc(buf) => write_runs(f, pfn_runs(buf.pfns())),
+        // Every kind but vmalloc memory is one physically contiguous run.
+        let block = |start| PfnRange {
+            start,
+            end: start + self.real_size() / page,
+        };
+        let run = match &self.memory {
+            Memory::Vmalloc(buf) => return write_runs(f, pfn_runs(buf.pfns())),
             Memory::Kmalloc(buf) => {
-                let first = buf.phys_addr(0).unwrap_or(0) / page;
-                let last = buf.phys_addr(buf.len() - 1).unwrap_or(0) / page;
-                write_runs(
-                    f,
-                    [PfnRange {
-                        start: first,
-                        end: last + 1,
-                    }]
-                    .into_iter(),
-                )
+                let pfn = |offset| buf.phys_addr(offset).unwrap_or(0) / page;
+                PfnRange {
+                    start: pfn(0),
+                    end: pfn(buf.len() - 1) + 1,
+                }
             }
-            Memory::Pages(pages) => {
-                let start = pages.placement().pfn;
-                let end = start + pages.count() as u64;
-                write_runs(f, [PfnRange { start, end }].into_iter())
-            }
-            Memory::FreePages(pages) => {
-                let start = pages.placement().pfn;
-                let end = start + pages.len() as u64 / page;
-                write_runs(f, [PfnRange { start, end }].into_iter())
-            }
-        }
+            Memory::Pages(pages) => block(pages.placement().pfn),
+            Memory::FreePages(pages) => block(pages.placement().pfn),
+        };
+        write_runs(f, core::iter::once(run))
     }
 
     /// Writes one line of `objects` for this object, called `name`.
