@@ -6,6 +6,7 @@
 //!
 //! - [`debugfs`]: the directory and its files.
 //! - [`control`]: the lab's state and what each command does.
+//! - [`holder`]: caches and pools, the objects other objects come from.
 //! - [`object`]: one live object and its line in `objects`.
 //! - [`data`]: `data/<name>`, an object's bytes.
 //! - [`grammar`] (pure): the commands `control` takes, and `help`.
@@ -19,6 +20,7 @@ pub(crate) mod control;
 pub(crate) mod data;
 pub(crate) mod debugfs;
 pub(crate) mod grammar;
+pub(crate) mod holder;
 pub(crate) mod info;
 pub(crate) mod object;
 pub(crate) mod reply;

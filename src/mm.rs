@@ -10,8 +10,8 @@
 //! - GFP flags and which family takes which: [`gfp`], [`gfp_policy`] (pure), [`flags`] (pure).
 //! - The families: [`kmalloc`], [`vmalloc`], [`pages`], [`vmap`], [`kmap`], [`ioremap`],
 //!   [`kmem_cache`], [`mempool`], [`dma`].
-//! - What they share: [`byte`] (initialised or not), [`global`] and [`lifecycle`] (pure) for
-//!   module-wide registries.
+//! - What they share: [`byte`] (initialised or not), [`handle`] (borrowed or owned), [`global`]
+//!   and [`lifecycle`] (pure) for module-wide registries.
 //! - For the tests: [`fault`] (real failures from the kernel's fault injection) and [`testing`].
 
 pub(crate) mod byte;
@@ -21,6 +21,7 @@ pub(crate) mod flags;
 pub(crate) mod gfp;
 pub(crate) mod gfp_policy;
 pub(crate) mod global;
+pub(crate) mod handle;
 pub(crate) mod ioremap;
 pub(crate) mod kmalloc;
 pub(crate) mod kmap;

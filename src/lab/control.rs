@@ -31,8 +31,10 @@ use crate::{
         grammar::{
             self,
             Command,
+            Holder,
             Source, //
         },
+        holder,
         object::{
             Memory,
             Object, //
@@ -49,6 +51,7 @@ use crate::{
         },
         table::{
             Entry,
+            Name,
             Table, //
         },
     },
@@ -59,6 +62,8 @@ use crate::{
             self,
             KmallocBuf, //
         },
+        kmem_cache::KmemCache,
+        mempool::Mempool,
         pages::{
             self,
             FreePages,
@@ -79,6 +84,16 @@ pub(crate) const MAX_OBJECTS: usize = 256;
 pub(crate) struct Slot {
     _data: Option<Pin<KBox<File<DataFile>>>>,
     pub(crate) object: Object,
+}
+
+impl Slot {
+    /// The slot of an object without bytes (a cache or a pool): no data file.
+    pub(crate) fn without_data(object: Object) -> Self {
+        Self {
+            _data: None,
+            object,
+        }
+    }
 }
 
 /// The lab's state, behind the [`Lab`] mutex.
@@ -143,14 +158,20 @@ fn free_all(lab: &Lab) -> usize {
 }
 
 fn log_free(entry: &Entry<Slot>) {
-    let object = &entry.value.object;
-    pr_info!(
-        "free {}: {} object at {:#x} ({} bytes) freed\n",
-        entry.name.as_str(),
-        object.api.name(),
-        object.address(),
-        object.asked
-    );
+    let (name, object) = (entry.name.as_str(), &entry.value.object);
+    let address = object.address();
+    match &object.memory {
+        Memory::Cache(cache) => pr_info!(
+            "cache destroy {name}: kmem_cache_destroy({}) at {address:#x}\n",
+            cache.name()
+        ),
+        Memory::Pool(_) => pr_info!("pool destroy {name}: mempool_destroy({address:#x})\n"),
+        _ => pr_info!(
+            "free {name}: {} object at {address:#x} ({} bytes) freed\n",
+            object.api.name(),
+            object.asked
+        ),
+    }
 }
 
 /// Renders `control`: the outcome of the last command.
@@ -200,10 +221,26 @@ fn to_error(errno: Errno) -> Error {
         Errno::Inval => EINVAL,
         Errno::NoEnt => ENOENT,
         Errno::Exist => EEXIST,
+        Errno::Busy => EBUSY,
         Errno::NoMem => ENOMEM,
         Errno::TooBig => E2BIG,
         Errno::NoDev => ENODEV,
         Errno::BadMsg => EBADMSG,
+    }
+}
+
+/// What the lab answers when a wrapper refuses a call the lab's own checks let through: the
+/// wrapper's errno, named.
+pub(crate) fn kernel_refusal(api: Api, err: Error) -> Refusal {
+    let name = api.name();
+    if err == EEXIST {
+        refuse!(Exist, "{name}: the name is taken outside the lab")
+    } else if err == EINVAL {
+        refuse!(Inval, "{name}: memlab's wrapper refused the arguments")
+    } else if err == E2BIG {
+        refuse!(TooBig, "{name}: over the wrapper's limit")
+    } else {
+        enomem(api)
     }
 }
 
@@ -240,7 +277,29 @@ fn execute(lab: &Lab, command: Command<'_>) -> Outcome {
             pr_info!("free all: {freed} objects freed\n");
             Ok(())
         }
-        Command::Free { name } => free(lab, name),
+        Command::Free { name } => free(lab, name, None),
+        Command::Destroy { name, kind } => free(lab, name, Some(kind)),
+        Command::CacheCreate {
+            name,
+            size,
+            align,
+            flags,
+        } => {
+            let mut state = open(lab)?;
+            holder::create_cache(&mut state, name, size, align, flags).inspect_err(|refusal| {
+                state.stats.failed(Api::KmemCacheCreate, refusal.errno());
+            })
+        }
+        Command::PoolCreate {
+            name,
+            min_nr,
+            backing,
+        } => {
+            let mut state = open(lab)?;
+            holder::create_pool(&mut state, name, min_nr, backing).inspect_err(|refusal| {
+                state.stats.failed(Api::MempoolCreate, refusal.errno());
+            })
+        }
         Command::Alloc { name, source, gfp } => {
             let mut state = open(lab)?;
             alloc(lab, &mut state, name, source, gfp).inspect_err(|refusal| {
@@ -254,13 +313,16 @@ fn execute(lab: &Lab, command: Command<'_>) -> Outcome {
         Command::Fill { name, pattern } => {
             let mut state = open(lab)?;
             let object = &mut state.table.get_mut(name)?.object;
-            pattern.fill(object.bytes_mut());
-            pr_info!("fill {name}: {} bytes written\n", object.bytes().len());
+            let api = object.api;
+            let bytes = object.bytes_mut().ok_or_else(|| no_bytes(name, api))?;
+            pattern.fill(bytes);
+            pr_info!("fill {name}: {} bytes written\n", bytes.len());
             Ok(())
         }
         Command::Check { name, pattern } => {
             let state = open(lab)?;
-            let bytes = state.table.get(name)?.value.object.bytes();
+            let object = &state.table.get(name)?.value.object;
+            let bytes = object.bytes().ok_or_else(|| no_bytes(name, object.api))?;
             match pattern.first_mismatch(bytes) {
                 None => Ok(()),
                 Some(offset) => Err(refuse!(
@@ -283,10 +345,46 @@ fn open(lab: &Lab) -> Outcome<MutexGuard<'_, State>> {
     Ok(state)
 }
 
-/// `free NAME`: takes the object out under the mutex, frees it after.
-fn free(lab: &Lab, name: &str) -> Outcome {
+fn no_bytes(name: &str, api: Api) -> Refusal {
+    refuse!(
+        Inval,
+        "'{name}' is a {} object: it has no bytes",
+        api.name()
+    )
+}
+
+/// `free NAME` (`kind` `None`), `cache destroy NAME` or `pool destroy NAME`: takes the object
+/// out under the mutex, frees it after.
+fn free(lab: &Lab, name: &str, kind: Option<Holder>) -> Outcome {
     let entry = {
         let mut state = open(lab)?;
+        let object = &state.table.get(name)?.value.object;
+        match (kind, &object.memory) {
+            (None, Memory::Cache(_)) => {
+                return Err(refuse!(
+                    Inval,
+                    "'{name}' is a cache: use 'cache destroy {name}'"
+                ));
+            }
+            (None, Memory::Pool(_)) => {
+                return Err(refuse!(
+                    Inval,
+                    "'{name}' is a pool: use 'pool destroy {name}'"
+                ));
+            }
+            (Some(Holder::Cache), Memory::Cache(_)) | (Some(Holder::Pool), Memory::Pool(_)) => {}
+            (None, _) => {}
+            (Some(kind), _) => {
+                return Err(refuse!(Inval, "'{name}' is not a {}", kind.word()));
+            }
+        }
+        if let Some((users, user)) = users(&state.table, name) {
+            return Err(refuse!(
+                Busy,
+                "'{name}' is in use by {users} object(s), such as '{}'",
+                user.as_str()
+            ));
+        }
         let entry = state.table.remove(name)?;
         state.stats.freed(entry.value.object.api, entry.bytes);
         entry
@@ -296,8 +394,21 @@ fn free(lab: &Lab, name: &str) -> Outcome {
     Ok(())
 }
 
+/// How many objects name `name` as their parent, and one of them; `None` if none does.
+fn users(table: &Table<KVec<Option<Entry<Slot>>>>, name: &str) -> Option<(usize, Name)> {
+    let mut users = table
+        .entries()
+        .filter(|entry| {
+            let parent = entry.value.object.parent.as_ref();
+            parent.is_some_and(|parent| parent.as_str() == name)
+        })
+        .map(|entry| entry.name);
+    let first = users.next()?;
+    Some((1 + users.count(), first))
+}
+
 /// The `stats` row of a source.
-fn api_of(source: Source) -> Api {
+fn api_of(source: Source<'_>) -> Api {
     match source {
         Source::Kmalloc(_) => Api::Kmalloc,
         Source::Kzalloc(_) => Api::Kzalloc,
@@ -308,14 +419,16 @@ fn api_of(source: Source) -> Api {
         Source::Pages(_) => Api::AllocPages,
         Source::GetFreePages(_) => Api::GetFreePages,
         Source::ZeroedPage => Api::GetZeroedPage,
+        Source::Cache(_) => Api::KmemCacheAlloc,
+        Source::Pool(_) => Api::MempoolAlloc,
     }
 }
 
-/// Parses `gfp=` flags for `family` (default `GFP_KERNEL`), and adds `__GFP_NOWARN`: no
+/// Parses `gfp=` flags for `family` (`default` without them), and adds `__GFP_NOWARN`: no
 /// command may print a stack dump when memory runs out.
-fn gfp_for(family: Family, text: Option<&str>) -> Outcome<Gfp> {
+fn gfp_for(family: Family, text: Option<&str>, default: Gfp) -> Outcome<Gfp> {
     let gfp = match text {
-        None => Gfp::KERNEL,
+        None => default,
         Some(text) => {
             Gfp::parse(text).map_err(|_| refuse!(Inval, "gfp={text}: unknown flag name"))?
         }
@@ -326,8 +439,22 @@ fn gfp_for(family: Family, text: Option<&str>) -> Outcome<Gfp> {
     Ok(gfp | Gfp::NOWARN)
 }
 
+/// Flags for `mempool_alloc` from the lab: `GFP_NOWAIT` unless told, and never flags that may
+/// sleep. With them, a pool whose reserve is out and whose allocator fails waits for an element
+/// to come back, and that needs a `free`, which waits for the mutex this command holds.
+fn pool_gfp(text: Option<&str>) -> Outcome<Gfp> {
+    let gfp = gfp_for(Family::Mempool, text, Gfp::NOWAIT)?;
+    if gfp.may_sleep() {
+        return Err(refuse!(
+            Inval,
+            "gfp={gfp} may sleep: mempool_alloc could wait for a free that waits for this command"
+        ));
+    }
+    Ok(gfp)
+}
+
 /// A size in bytes for an API that takes at most `max`.
-fn size_within(api: Api, size: u64, max: usize) -> Outcome<usize> {
+pub(crate) fn size_within(api: Api, size: u64, max: usize) -> Outcome<usize> {
     if size == 0 {
         return Err(refuse!(Inval, "{}: size 0", api.name()));
     }
@@ -338,7 +465,7 @@ fn size_within(api: Api, size: u64, max: usize) -> Outcome<usize> {
 }
 
 /// A page order the page allocator serves.
-fn order_within(api: Api, order: u64) -> Outcome<u32> {
+pub(crate) fn order_within(api: Api, order: u64) -> Outcome<u32> {
     u32::try_from(order)
         .ok()
         .filter(|order| *order <= pages::MAX_ORDER)
@@ -361,35 +488,59 @@ fn alloc(
     lab: &Lab,
     state: &mut State,
     name: &str,
-    source: Source,
+    source: Source<'_>,
     gfp_text: Option<&str>,
 ) -> Outcome {
     let api = api_of(source);
     // Check everything before allocating: the size, the flags, the name and the budget. The
-    // page allocator's calls take an order (and `asked` is the block's size).
-    let (family, asked, order) = match source {
+    // page allocator's calls take an order (and `asked` is the block's size); caches and pools
+    // have their element size.
+    let (family, asked, order, parent) = match source {
         Source::Kmalloc(size) | Source::Kzalloc(size) => (
             Family::Kmalloc,
             size_within(api, size, kmalloc::MAX_SIZE)?,
+            None,
             None,
         ),
         Source::Kvmalloc(size) => (
             Family::Kvmalloc,
             size_within(api, size, vmalloc::MAX_SIZE)?,
             None,
+            None,
         ),
         Source::Vmalloc(size) | Source::Vzalloc(size) | Source::Vmalloc32(size) => (
             Family::Vmalloc,
             size_within(api, size, vmalloc::MAX_SIZE)?,
             None,
+            None,
         ),
         Source::Pages(order) | Source::GetFreePages(order) => {
             let order = order_within(api, order)?;
-            (Family::Pages, kernel::page::PAGE_SIZE << order, Some(order))
+            (
+                Family::Pages,
+                kernel::page::PAGE_SIZE << order,
+                Some(order),
+                None,
+            )
         }
-        Source::ZeroedPage => (Family::Pages, kernel::page::PAGE_SIZE, Some(0)),
+        Source::ZeroedPage => (Family::Pages, kernel::page::PAGE_SIZE, Some(0), None),
+        Source::Cache(cache) => (
+            Family::KmemCache,
+            holder::cache_named(state, cache)?.object_size(),
+            None,
+            Some(Name::new(cache)),
+        ),
+        Source::Pool(pool) => (
+            Family::Mempool,
+            holder::pool_named(state, pool)?.element_size(),
+            None,
+            Some(Name::new(pool)),
+        ),
     };
-    let gfp = gfp_for(family, gfp_text)?;
+    let gfp = match source {
+        Source::Pool(_) => pool_gfp(gfp_text)?,
+        _ => gfp_for(family, gfp_text, Gfp::KERNEL)?,
+    };
     // CAST: `usize` fits `u64`.
     let bytes = asked as u64;
     state.table.admit(name, bytes)?;
@@ -432,22 +583,37 @@ fn alloc(
                 .freeze(),
         ),
         Source::ZeroedPage => Memory::FreePages(FreePages::zeroed_page(gfp).map_err(no_memory)?),
+        Source::Cache(cache) => Memory::Slab(
+            KmemCache::alloc_from(holder::cache_named(state, cache)?, gfp).map_err(no_memory)?,
+        ),
+        Source::Pool(pool) => Memory::Element(
+            Mempool::alloc_from(holder::pool_named(state, pool)?, gfp).map_err(no_memory)?,
+        ),
     };
     let object = Object {
         api,
         // CAST: `usize` fits `u64`.
         asked: asked as u64,
-        gfp,
+        gfp: Some(gfp),
+        parent,
         memory,
     };
     let data = data_file(lab, state, name)?;
     let (address, real) = (object.address(), object.real_size());
-    match order {
-        Some(order) => pr_info!(
+    match (order, &object.memory) {
+        (Some(order), _) => pr_info!(
             "alloc {name}: {}({gfp}, order {order}) = {address:#x}, {real} bytes\n",
             api.name()
         ),
-        None => pr_info!(
+        (None, Memory::Slab(slab)) => pr_info!(
+            "alloc {name}: kmem_cache_alloc({}, {gfp}) = {address:#x}, {real} bytes\n",
+            slab.cache().name()
+        ),
+        (None, Memory::Element(_)) => pr_info!(
+            "alloc {name}: mempool_alloc({}, {gfp}) = {address:#x}, {real} bytes\n",
+            object.parent.as_ref().map_or("?", |pool| pool.as_str())
+        ),
+        (None, _) => pr_info!(
             "alloc {name}: {}({asked}, {gfp}) = {address:#x}, real size {real}\n",
             api.name()
         ),
@@ -482,7 +648,7 @@ fn realloc(state: &mut State, name: &str, size: u64, gfp_text: Option<&str>) -> 
     let api = Api::Krealloc;
     let outcome = (|| {
         let new = size_within(api, size, kmalloc::MAX_SIZE)?;
-        let gfp = gfp_for(Family::Kmalloc, gfp_text)?;
+        let gfp = gfp_for(Family::Kmalloc, gfp_text, Gfp::KERNEL)?;
         let entry = state.table.get(name)?;
         let (owner, old) = (entry.value.object.api, entry.bytes);
         let not_kmalloc = || {

@@ -39,7 +39,8 @@ impl BinaryWriter for DataFile {
     fn write_to_slice(&self, writer: &mut UserSliceWriter, offset: &mut Offset) -> Result<usize> {
         let mut state = self.lab.lock();
         let entry = state.table.by_id_mut(self.id).ok_or(ENOENT)?;
-        writer.write_slice_file(entry.value.object.bytes(), offset)
+        let bytes = entry.value.object.bytes().ok_or(EINVAL)?;
+        writer.write_slice_file(bytes, offset)
     }
 }
 
@@ -47,7 +48,7 @@ impl BinaryReader for DataFile {
     fn read_from_slice(&self, reader: &mut UserSliceReader, offset: &mut Offset) -> Result<usize> {
         let mut state = self.lab.lock();
         let entry = state.table.by_id_mut(self.id).ok_or(ENOENT)?;
-        let bytes = entry.value.object.bytes_mut();
+        let bytes = entry.value.object.bytes_mut().ok_or(EINVAL)?;
         // CAST: a slice's length fits `i64`.
         if *offset >= bytes.len() as Offset && !reader.is_empty() {
             return Err(ENOSPC);

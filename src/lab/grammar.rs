@@ -17,9 +17,9 @@ use super::{
 /// The longest command `control` takes, in bytes (a page).
 pub(crate) const COMMAND_MAX: usize = 4096;
 
-/// Where an `alloc` takes its memory from, and how much.
+/// Where an `alloc` takes its memory from, and how much; names borrow the command text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Source {
+pub(crate) enum Source<'a> {
     /// `kmalloc(size)`.
     Kmalloc(u64),
     /// `kzalloc(size)`.
@@ -38,6 +38,21 @@ pub(crate) enum Source {
     GetFreePages(u64),
     /// `get_zeroed_page(gfp)`.
     ZeroedPage,
+    /// `kmem_cache_alloc(cache, gfp)` from the lab's cache of this name.
+    Cache(&'a str),
+    /// `mempool_alloc(pool, gfp)` from the lab's pool of this name.
+    Pool(&'a str),
+}
+
+/// What a pool's elements are made of: `kmalloc:SIZE`, `slab:CACHE` or `pages:ORDER`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PoolBacking<'a> {
+    /// Buffers of this many bytes (`mempool_create_kmalloc_pool`).
+    Kmalloc(u64),
+    /// Objects of the lab's cache of this name (`mempool_create_slab_pool`).
+    Slab(&'a str),
+    /// Blocks of 2^order pages (`mempool_create_page_pool`).
+    Pages(u64),
 }
 
 /// The bytes `fill` writes and `check` expects.
@@ -98,7 +113,7 @@ pub(crate) enum Command<'a> {
         /// The new object's name.
         name: &'a str,
         /// The API and size.
-        source: Source,
+        source: Source<'a>,
         /// `|`-separated GFP flag names, as written.
         gfp: Option<&'a str>,
     },
@@ -132,6 +147,52 @@ pub(crate) enum Command<'a> {
     },
     /// `free all`.
     FreeAll,
+    /// `cache create NAME SIZE [align=N] [flags=FLAGS]`: `kmem_cache_create`.
+    CacheCreate {
+        /// The cache's name (the kernel's is `memlab_<name>`).
+        name: &'a str,
+        /// The object size in bytes.
+        size: u64,
+        /// The alignment, 0 for none.
+        align: u64,
+        /// `|`-separated slab flag names, as written.
+        flags: Option<&'a str>,
+    },
+    /// `pool create NAME MIN_NR BACKING`: `mempool_create`.
+    PoolCreate {
+        /// The pool's name.
+        name: &'a str,
+        /// How many elements it keeps in reserve.
+        min_nr: u64,
+        /// What its elements are.
+        backing: PoolBacking<'a>,
+    },
+    /// `cache destroy NAME` or `pool destroy NAME`.
+    Destroy {
+        /// The cache or pool.
+        name: &'a str,
+        /// Which of the two the command names.
+        kind: Holder,
+    },
+}
+
+/// The things that hold objects and are created and destroyed by their own commands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Holder {
+    /// A slab cache (`cache create`).
+    Cache,
+    /// A memory pool (`pool create`).
+    Pool,
+}
+
+impl Holder {
+    /// The command word: `cache` or `pool`.
+    pub(crate) const fn word(self) -> &'static str {
+        match self {
+            Self::Cache => "cache",
+            Self::Pool => "pool",
+        }
+    }
 }
 
 /// The grammar: each command's syntax, what it does, and an example. Run in this order, the
@@ -168,9 +229,34 @@ pub(crate) const HELP: &[(&str, &str, &str)] = &[
         "check buf 0x5a",
     ),
     (
+        "cache create CACHE SIZE [align=N] [flags=HWCACHE_ALIGN|POISON|RED_ZONE|STORE_USER|CACHE_DMA|NO_MERGE]",
+        "kmem_cache_create memlab_CACHE for SIZE-byte objects",
+        "cache create objs 96 align=32 flags=POISON|NO_MERGE",
+    ),
+    (
+        "pool create POOL MIN_NR kmalloc:SIZE|slab:CACHE|pages:ORDER",
+        "mempool_create with MIN_NR elements in reserve",
+        "pool create spare 4 kmalloc:256",
+    ),
+    (
+        "alloc NAME cache:CACHE|pool:POOL [gfp=FLAG|...]",
+        "kmem_cache_alloc, or mempool_alloc (never waits: GFP_NOWAIT unless told)",
+        "alloc obj cache:objs",
+    ),
+    (
         "free NAME | free all",
-        "free one object, or all",
-        "free buf",
+        "free one object, or all (and every cache and pool)",
+        "free obj",
+    ),
+    (
+        "pool destroy POOL",
+        "mempool_destroy; EBUSY while elements are out",
+        "pool destroy spare",
+    ),
+    (
+        "cache destroy CACHE",
+        "kmem_cache_destroy; EBUSY while objects or a pool use it",
+        "cache destroy objs",
     ),
 ];
 
@@ -207,28 +293,10 @@ pub(crate) fn parse(bytes: &[u8]) -> Outcome<Command<'_>> {
         "alloc" => {
             let name = new_name(words.next("NAME")?)?;
             let kind = words.next("an allocator")?;
-            let source = match kind {
-                "zeroed_page" => Source::ZeroedPage,
-                "pages" | "get_free_pages" => {
-                    let order = words::number(words.next("ORDER")?)?;
-                    if kind == "pages" {
-                        Source::Pages(order)
-                    } else {
-                        Source::GetFreePages(order)
-                    }
-                }
-                _ => {
-                    let mut size = || -> Outcome<u64> { words::size(words.next("SIZE")?) };
-                    match kind {
-                        "kmalloc" => Source::Kmalloc(size()?),
-                        "kzalloc" => Source::Kzalloc(size()?),
-                        "kvmalloc" => Source::Kvmalloc(size()?),
-                        "vmalloc" => Source::Vmalloc(size()?),
-                        "vzalloc" => Source::Vzalloc(size()?),
-                        "vmalloc_32" => Source::Vmalloc32(size()?),
-                        _ => return Err(refuse!(Inval, "alloc: unknown allocator '{kind}'")),
-                    }
-                }
+            let source = match kind.split_once(':') {
+                Some(("cache", cache)) => Source::Cache(words::name(cache)?),
+                Some(("pool", pool)) => Source::Pool(words::name(pool)?),
+                _ => allocator(kind, &mut words)?,
             };
             let gfp = words.gfp()?;
             if gfp.is_some() && matches!(source, Source::Vmalloc32(_)) {
@@ -266,8 +334,105 @@ pub(crate) fn parse(bytes: &[u8]) -> Outcome<Command<'_>> {
                 }
             }
         },
+        "cache" | "pool" => holder_command(verb, &mut words)?,
         _ => return Err(refuse!(Inval, "unknown command '{verb}' (see help)")),
     };
+    Ok(command)
+}
+
+/// The source of `alloc NAME KIND ...` for a kernel allocator `KIND`, with its size or order.
+fn allocator<'a, I: Iterator<Item = &'a str>>(
+    kind: &str,
+    words: &mut Words<'a, I>,
+) -> Outcome<Source<'a>> {
+    let source = match kind {
+        "zeroed_page" => Source::ZeroedPage,
+        "pages" => Source::Pages(words::number(words.next("ORDER")?)?),
+        "get_free_pages" => Source::GetFreePages(words::number(words.next("ORDER")?)?),
+        _ => {
+            let size = words::size(words.next("SIZE")?)?;
+            match kind {
+                "kmalloc" => Source::Kmalloc(size),
+                "kzalloc" => Source::Kzalloc(size),
+                "kvmalloc" => Source::Kvmalloc(size),
+                "vmalloc" => Source::Vmalloc(size),
+                "vzalloc" => Source::Vzalloc(size),
+                "vmalloc_32" => Source::Vmalloc32(size),
+                _ => return Err(refuse!(Inval, "alloc: unknown allocator '{kind}'")),
+            }
+        }
+    };
+    Ok(source)
+}
+
+/// `cache create|destroy ...` and `pool create|destroy ...`.
+fn holder_command<'a, I: Iterator<Item = &'a str>>(
+    verb: &str,
+    words: &mut Words<'a, I>,
+) -> Outcome<Command<'a>> {
+    let kind = if verb == "cache" {
+        Holder::Cache
+    } else {
+        Holder::Pool
+    };
+    let command = match (kind, words.next("'create' or 'destroy'")?) {
+        (kind, "destroy") => Command::Destroy {
+            name: words::name(words.next("NAME")?)?,
+            kind,
+        },
+        (Holder::Cache, "create") => {
+            let name = new_name(words.next("NAME")?)?;
+            let size = words::size(words.next("SIZE")?)?;
+            let (mut align, mut flags) = (None, None);
+            while let Some((key, value)) = words.option()? {
+                match key {
+                    "align" if align.is_none() => align = Some(words::size(value)?),
+                    "flags" if flags.is_none() => flags = Some(value),
+                    "align" | "flags" => {
+                        return Err(refuse!(Inval, "cache create: {key}= given twice"))
+                    }
+                    _ => return Err(refuse!(Inval, "cache create: unknown option '{key}='")),
+                }
+            }
+            Command::CacheCreate {
+                name,
+                size,
+                align: align.unwrap_or(0),
+                flags,
+            }
+        }
+        (Holder::Pool, "create") => {
+            let name = new_name(words.next("NAME")?)?;
+            let min_nr = words::number(words.next("MIN_NR")?)?;
+            let backing = words.next("kmalloc:SIZE, slab:CACHE or pages:ORDER")?;
+            let backing = match backing.split_once(':') {
+                Some(("kmalloc", size)) => PoolBacking::Kmalloc(words::size(size)?),
+                Some(("slab", cache)) => PoolBacking::Slab(words::name(cache)?),
+                Some(("pages", order)) => PoolBacking::Pages(words::number(order)?),
+                _ => {
+                    return Err(refuse!(
+                        Inval,
+                        "pool create: '{backing}' is not kmalloc:SIZE, slab:CACHE or pages:ORDER"
+                    ))
+                }
+            };
+            words.end()?;
+            Command::PoolCreate {
+                name,
+                min_nr,
+                backing,
+            }
+        }
+        (_, other) => {
+            return Err(refuse!(
+                Inval,
+                "{verb}: '{other}' is not 'create' or 'destroy'"
+            ))
+        }
+    };
+    if let Command::Destroy { .. } = command {
+        words.end()?;
+    }
     Ok(command)
 }
 
@@ -307,6 +472,17 @@ impl<'a, I: Iterator<Item = &'a str>> Words<'a, I> {
         }
         self.end()?;
         Ok(Some(flags))
+    }
+
+    /// The next optional word `KEY=VALUE`, split; `None` at the end.
+    fn option(&mut self) -> Outcome<Option<(&'a str, &'a str)>> {
+        let Some(word) = self.words.next() else {
+            return Ok(None);
+        };
+        match word.split_once('=') {
+            Some((key, value)) if !key.is_empty() && !value.is_empty() => Ok(Some((key, value))),
+            _ => Err(refuse!(Inval, "{}: unexpected '{word}'", self.verb)),
+        }
     }
 
     /// No more words.
@@ -371,6 +547,66 @@ mod tests {
     }
 
     #[test]
+    fn caches_and_pools_parse() {
+        assert_eq!(
+            parse(b"cache create c 1K flags=POISON align=0x40"),
+            Ok(Command::CacheCreate {
+                name: "c",
+                size: 1024,
+                align: 64,
+                flags: Some("POISON"),
+            })
+        );
+        assert_eq!(
+            parse(b"cache create c 8"),
+            Ok(Command::CacheCreate {
+                name: "c",
+                size: 8,
+                align: 0,
+                flags: None,
+            })
+        );
+        assert_eq!(
+            parse(b"pool create p 3 slab:c\n"),
+            Ok(Command::PoolCreate {
+                name: "p",
+                min_nr: 3,
+                backing: PoolBacking::Slab("c"),
+            })
+        );
+        assert_eq!(
+            parse(b"pool create p 1 pages:2").map(|c| match c {
+                Command::PoolCreate { backing, .. } => Some(backing),
+                _ => None,
+            }),
+            Ok(Some(PoolBacking::Pages(2)))
+        );
+        assert_eq!(
+            parse(b"pool destroy p"),
+            Ok(Command::Destroy {
+                name: "p",
+                kind: Holder::Pool,
+            })
+        );
+        assert_eq!(
+            parse(b"alloc o pool:p gfp=GFP_ATOMIC"),
+            Ok(Command::Alloc {
+                name: "o",
+                source: Source::Pool("p"),
+                gfp: Some("GFP_ATOMIC"),
+            })
+        );
+        assert_eq!(
+            parse(b"alloc o cache:c"),
+            Ok(Command::Alloc {
+                name: "o",
+                source: Source::Cache("c"),
+                gfp: None,
+            })
+        );
+    }
+
+    #[test]
     fn malformed_commands_are_einval() {
         for bad in [
             &b""[..],
@@ -396,6 +632,28 @@ mod tests {
             b"fill a pattern",
             b"free",
             b"free all now",
+            b"alloc a cache:",
+            b"alloc a cache:b/c",
+            b"alloc a heap:c",
+            b"cache",
+            b"cache make c 8",
+            b"cache create c",
+            b"cache create all 8",
+            b"cache create c 8 align=",
+            b"cache create c 8 =4",
+            b"cache create c 8 align=4 align=8",
+            b"cache create c 8 flags=POISON flags=POISON",
+            b"cache create c 8 colour=1",
+            b"cache create c 8 POISON",
+            b"cache destroy",
+            b"cache destroy c now",
+            b"pool create p",
+            b"pool create p 1",
+            b"pool create p 1 heap:3",
+            b"pool create p 1 kmalloc:",
+            b"pool create p 1 slab:",
+            b"pool create p 1 kmalloc:8 extra",
+            b"pool destroy p extra",
         ] {
             assert_eq!(
                 errno(bad),

@@ -2,7 +2,11 @@
 
 //! One live lab object: the wrapper value that owns the memory, and what the lab knows of it.
 //!
-//! Dropping an [`Object`] frees its memory through the wrapper's `Drop`.
+//! Dropping an [`Object`] frees its memory through the wrapper's `Drop`. Caches and pools are
+//! objects too, held by `Arc`: every slab object, pool element and slab-backed pool holds a
+//! reference of its cache or pool (the wrappers' owned forms), so whatever order they are
+//! dropped in, the last one destroys it. The lab's own rule on top (`EBUSY` while anything uses
+//! a cache or pool) keeps `destroy` honest: it never leaves a cache alive behind the user.
 
 use core::fmt;
 
@@ -11,10 +15,18 @@ use crate::{
         pfn_runs,
         PfnRange, //
     },
-    lab::stats::Api,
+    lab::{stats::Api, table::Name},
     mm::{
         gfp::Gfp,
         kmalloc::KmallocBuf,
+        kmem_cache::{
+            KmemCache,
+            SlabObject, //
+        },
+        mempool::{
+            Mempool,
+            PoolElement, //
+        },
         pages::{
             FreePages,
             Pages, //
@@ -23,6 +35,7 @@ use crate::{
     },
     shim,
 };
+use kernel::sync::Arc;
 
 /// The memory an object owns, as the wrapper that frees it.
 pub(crate) enum Memory {
@@ -34,6 +47,14 @@ pub(crate) enum Memory {
     Pages(Pages),
     /// From __get_free_pages or get_zeroed_page.
     FreePages(FreePages),
+    /// From kmem_cache_alloc; keeps its cache alive.
+    Slab(SlabObject<Arc<KmemCache>>),
+    /// From mempool_alloc; keeps its pool alive.
+    Element(PoolElement<Arc<Mempool>>),
+    /// A slab cache (kmem_cache_create): no bytes of its own.
+    Cache(Arc<KmemCache>),
+    /// A memory pool (mempool_create): its reserve is not the user's to read.
+    Pool(Arc<Mempool>),
 }
 
 /// How many physical runs `objects` lists for one object before it says how many more there are.
@@ -45,31 +66,39 @@ pub(crate) struct Object {
     pub(crate) api: Api,
     /// The size asked for, in bytes (for pages: the block's size).
     pub(crate) asked: u64,
-    /// The flags it was allocated with.
-    pub(crate) gfp: Gfp,
+    /// The flags it was allocated with (`None` for caches and pools).
+    pub(crate) gfp: Option<Gfp>,
+    /// The cache or pool it came from, by its name in the lab.
+    pub(crate) parent: Option<Name>,
     /// The memory.
     pub(crate) memory: Memory,
 }
 
 impl Object {
-    /// The object's bytes.
-    pub(crate) fn bytes(&self) -> &[u8] {
-        match &self.memory {
+    /// The object's bytes; `None` for caches and pools.
+    pub(crate) fn bytes(&self) -> Option<&[u8]> {
+        Some(match &self.memory {
             Memory::Kmalloc(buf) => buf.as_slice(),
             Memory::Vmalloc(buf) => buf.as_slice(),
             Memory::Pages(pages) => pages.as_slice(),
             Memory::FreePages(pages) => pages.as_slice(),
-        }
+            Memory::Slab(object) => object.as_slice(),
+            Memory::Element(element) => element.as_slice(),
+            Memory::Cache(_) | Memory::Pool(_) => return None,
+        })
     }
 
-    /// The object's bytes, writable.
-    pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
-        match &mut self.memory {
+    /// The object's bytes, writable; `None` for caches and pools.
+    pub(crate) fn bytes_mut(&mut self) -> Option<&mut [u8]> {
+        Some(match &mut self.memory {
             Memory::Kmalloc(buf) => buf.as_mut_slice(),
             Memory::Vmalloc(buf) => buf.as_mut_slice(),
             Memory::Pages(pages) => pages.as_mut_slice(),
             Memory::FreePages(pages) => pages.as_mut_slice(),
-        }
+            Memory::Slab(object) => object.as_mut_slice(),
+            Memory::Element(element) => element.as_mut_slice(),
+            Memory::Cache(_) | Memory::Pool(_) => return None,
+        })
     }
 
     /// What the allocator really set aside: `ksize` for kmalloc, the pages otherwise.
@@ -83,13 +112,22 @@ impl Object {
             Memory::Vmalloc(buf) => buf.len() as u64,
             Memory::Pages(pages) => pages.len() as u64,
             Memory::FreePages(pages) => pages.len() as u64,
+            Memory::Slab(object) => object.cache().object_size() as u64,
+            Memory::Element(element) => element.pool().element_size() as u64,
+            Memory::Cache(cache) => cache.object_size() as u64,
+            Memory::Pool(pool) => (pool.min_nr() * pool.element_size()) as u64,
         }
     }
 
-    /// The kernel virtual address of the first byte.
+    /// The kernel virtual address of the first byte; of the C structure for caches and pools.
     pub(crate) fn address(&self) -> usize {
-        // CAST: pointer to address, for display.
-        self.bytes().as_ptr() as usize
+        match &self.memory {
+            // CAST: pointer to address, for display.
+            Memory::Cache(cache) => cache.as_raw() as usize,
+            Memory::Pool(pool) => pool.addr(),
+            // CAST: pointer to address, for display.
+            _ => self.bytes().map_or(0, |bytes| bytes.as_ptr() as usize),
+        }
     }
 
     /// Writes the physical page frames the object lies in, as runs, and their zones.
@@ -100,17 +138,20 @@ impl Object {
             start,
             end: start + self.real_size() / page,
         };
+        // A run of `len` bytes from physical address `phys`.
+        let bytes = |phys: u64, len: u64| PfnRange {
+            start: phys / page,
+            end: (phys + len.max(1) - 1) / page + 1,
+        };
         let run = match &self.memory {
             Memory::Vmalloc(buf) => return write_runs(f, pfn_runs(buf.pfns())),
-            Memory::Kmalloc(buf) => {
-                let pfn = |offset| buf.phys_addr(offset).unwrap_or(0) / page;
-                PfnRange {
-                    start: pfn(0),
-                    end: pfn(buf.len() - 1) + 1,
-                }
-            }
+            // CAST: `usize` fits `u64`.
+            Memory::Kmalloc(buf) => bytes(buf.phys_addr(0).unwrap_or(0), buf.len() as u64),
             Memory::Pages(pages) => block(pages.placement().pfn),
             Memory::FreePages(pages) => block(pages.placement().pfn),
+            Memory::Slab(object) => bytes(object.phys_addr(), self.real_size()),
+            Memory::Element(element) => bytes(element.phys_addr(), self.real_size()),
+            Memory::Cache(_) | Memory::Pool(_) => return f.write_str("- -"),
         };
         write_runs(f, core::iter::once(run))
     }
@@ -126,7 +167,16 @@ impl Object {
             self.address()
         )?;
         self.write_placement(f)?;
-        writeln!(f, " {} -", self.gfp)
+        match (&self.memory, self.gfp) {
+            (Memory::Cache(cache), _) => write!(f, " {}", cache.flags())?,
+            (Memory::Pool(pool), _) => write!(f, " min_nr={}", pool.min_nr())?,
+            (_, Some(gfp)) => write!(f, " {gfp}")?,
+            (_, None) => f.write_str(" -")?,
+        }
+        match &self.parent {
+            Some(parent) => writeln!(f, " {}", parent.as_str()),
+            None => writeln!(f, " -"),
+        }
     }
 }
 

@@ -17,6 +17,8 @@ pub(crate) enum Errno {
     NoEnt,
     /// `EEXIST`: the name is taken.
     Exist,
+    /// `EBUSY`: in use (a cache or pool with objects, pages under an alias).
+    Busy,
     /// `ENOMEM`: the kernel's allocator failed.
     NoMem,
     /// `E2BIG`: over a limit (a size, the byte budget, the object count, the command length).
@@ -34,6 +36,7 @@ impl Errno {
             Self::Inval => "EINVAL",
             Self::NoEnt => "ENOENT",
             Self::Exist => "EEXIST",
+            Self::Busy => "EBUSY",
             Self::NoMem => "ENOMEM",
             Self::TooBig => "E2BIG",
             Self::NoDev => "ENODEV",

@@ -33,11 +33,19 @@ pub(crate) enum Api {
     GetFreePages,
     /// `get_zeroed_page` / `free_pages`.
     GetZeroedPage,
+    /// `kmem_cache_create` / `kmem_cache_destroy`.
+    KmemCacheCreate,
+    /// `kmem_cache_alloc` / `kmem_cache_free`.
+    KmemCacheAlloc,
+    /// `mempool_create` / `mempool_destroy` (the reserve's bytes).
+    MempoolCreate,
+    /// `mempool_alloc` / `mempool_free`.
+    MempoolAlloc,
 }
 
 impl Api {
     /// Every API, in the order `stats` lists them.
-    pub(crate) const ALL: [Self; 10] = [
+    pub(crate) const ALL: [Self; 14] = [
         Self::Kmalloc,
         Self::Kzalloc,
         Self::Krealloc,
@@ -48,6 +56,10 @@ impl Api {
         Self::AllocPages,
         Self::GetFreePages,
         Self::GetZeroedPage,
+        Self::KmemCacheCreate,
+        Self::KmemCacheAlloc,
+        Self::MempoolCreate,
+        Self::MempoolAlloc,
     ];
 
     /// The kernel function's name.
@@ -63,6 +75,10 @@ impl Api {
             Self::AllocPages => "alloc_pages",
             Self::GetFreePages => "__get_free_pages",
             Self::GetZeroedPage => "get_zeroed_page",
+            Self::KmemCacheCreate => "kmem_cache_create",
+            Self::KmemCacheAlloc => "kmem_cache_alloc",
+            Self::MempoolCreate => "mempool_create",
+            Self::MempoolAlloc => "mempool_alloc",
         }
     }
 

@@ -26,7 +26,7 @@ pub(crate) struct Name {
 
 impl Name {
     /// Copies `name`, which [`super::words::name`] accepted (so it fits).
-    fn new(name: &str) -> Self {
+    pub(crate) fn new(name: &str) -> Self {
         let mut bytes = [0; NAME_MAX];
         let len = name.len().min(NAME_MAX);
         bytes[..len].copy_from_slice(&name.as_bytes()[..len]);

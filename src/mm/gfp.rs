@@ -283,7 +283,7 @@ mod tests {
 
     /// Allocates once through each memlab API of `family` with `gfp`; the first error, if any.
     /// `None` for the DMA family, which needs a device: `crate::edu`'s suite judges it.
-    fn allocate(family: Family, gfp: Gfp, cache: &KmemCache, pool: &Mempool<'_>) -> Option<Result> {
+    fn allocate(family: Family, gfp: Gfp, cache: &KmemCache, pool: &Mempool) -> Option<Result> {
         Some(match family {
             Family::Kmalloc => KmallocBuf::zeroed(64, gfp)
                 .and_then(|mut buf| buf.resize(200, gfp))

@@ -3,12 +3,15 @@
 //! Slab caches: `kmem_cache_create` / `kmem_cache_alloc` / `kmem_cache_free` /
 //! `kmem_cache_destroy` (see [`include/linux/slab.h`](srctree/include/linux/slab.h)).
 //!
-//! A [`KmemCache`] owns its cache and destroys it on drop. Each [`SlabObject`] borrows the cache
-//! it came from, so an object cannot outlive its cache and a cache with live objects cannot be
-//! destroyed: the borrow checker refuses the `drop`, where C would print "Slab cache still has
-//! objects" and leak them. An object leaked on purpose (`mem::forget`) ends the borrow without
-//! freeing: the cache counts its live objects, and a drop that finds some left leaves the cache
-//! (and its name) alive, with one dmesg line, instead of letting `kmem_cache_destroy` WARN.
+//! A [`KmemCache`] owns its cache and destroys it on drop. Each [`SlabObject`] holds a
+//! [`Handle`] of the cache it came from, so an object cannot outlive its cache and a cache with
+//! live objects is never destroyed, where C would print "Slab cache still has objects" and leak
+//! them. In the borrowed form (`SlabObject<&KmemCache>`, from [`KmemCache::alloc`]) the borrow
+//! checker refuses the cache's `drop`; in the owned form (`SlabObject<Arc<KmemCache>>`, from
+//! [`KmemCache::alloc_from`] with an `Arc`) the last object keeps the cache alive and its drop
+//! may destroy it. An object leaked on purpose (`mem::forget`) ends a borrow without freeing:
+//! the cache counts its live objects, and a drop that finds some left leaves the cache (and its
+//! name) alive, with one dmesg line, instead of letting `kmem_cache_destroy` WARN.
 //!
 //! Objects are bytes of a size fixed at creation. A cache may have a constructor (a type
 //! implementing [`Constructor`]): the kernel runs it once per object, when the slab holding the
@@ -25,6 +28,7 @@
 //! registry the module opens at load ([`NameRegistry`]). The `kernel` crate has no peer.
 
 use core::{
+    fmt,
     mem::MaybeUninit,
     ops::BitOr,
     ptr::NonNull,
@@ -43,14 +47,20 @@ use kernel::{
 
 use crate::mm::{
     byte::Byte,
+    flags::{
+        self,
+        FlagName, //
+    },
     gfp::Gfp,
     gfp_policy::Family,
     global::{
         Global,
         OpenGlobal, //
     },
+    handle::Handle,
     kmalloc, //
 };
+use crate::shim::generated;
 
 /// The largest object memlab's caches hold: half of `KMALLOC_MAX_SIZE` (2 MiB), so that an
 /// object plus its debugging metadata (red zones, owner tracking) still fits the largest slab.
@@ -87,6 +97,43 @@ impl SlabFlags {
 
     const fn contains(self, other: Self) -> bool {
         self.0 & other.0 == other.0
+    }
+
+    /// The flags' names, as the lab takes and shows them (without the `SLAB_` prefix).
+    const NAMES: [FlagName; 6] = [
+        Self::HWCACHE_ALIGN.name("HWCACHE_ALIGN"),
+        Self::POISON.name("POISON"),
+        Self::RED_ZONE.name("RED_ZONE"),
+        Self::STORE_USER.name("STORE_USER"),
+        Self::CACHE_DMA.name("CACHE_DMA"),
+        Self::NO_MERGE.name("NO_MERGE"),
+    ];
+
+    const fn name(self, name: &'static str) -> FlagName {
+        FlagName { name, bits: self.0 }
+    }
+
+    /// Parses `|`-separated names of [`SlabFlags::NAMES`], e.g. `HWCACHE_ALIGN|POISON`.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` if the text is empty or names an unknown flag.
+    pub(crate) fn parse(text: &str) -> Result<Self> {
+        flags::parse_flags(text, &Self::NAMES)
+            .map(Self)
+            .map_err(|_| EINVAL)
+    }
+}
+
+impl fmt::Display for SlabFlags {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        flags::write_flags(f, self.0, &Self::NAMES)
+    }
+}
+
+impl kernel::fmt::Display for SlabFlags {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 
@@ -241,6 +288,7 @@ pub(crate) struct KmemCache {
     ptr: NonNull<bindings::kmem_cache>,
     object_size: usize,
     constructed: bool,
+    flags: SlabFlags,
     name: ReservedName,
     live: AtomicUsize,
 }
@@ -318,6 +366,7 @@ impl KmemCache {
             ptr,
             object_size: size,
             constructed: ctor.is_some(),
+            flags,
             name,
             live: AtomicUsize::new(0),
         })
@@ -328,40 +377,56 @@ impl KmemCache {
         self.object_size
     }
 
+    /// The flags the cache was created with.
+    pub(crate) fn flags(&self) -> SlabFlags {
+        self.flags
+    }
+
     /// The cache's name, as the kernel shows it (`memlab_<name>`).
     pub(crate) fn name(&self) -> &CStr {
         &self.name.full
     }
 
-    fn alloc_raw<T: Byte>(&self, gfp: Gfp) -> Result<SlabObject<'_, T>> {
+    fn alloc_raw<C: Handle<Self>, T: Byte>(cache: C, gfp: Gfp) -> Result<SlabObject<C, T>> {
         gfp.check_for(Family::KmemCache)?;
-        // SAFETY: `self.ptr` is a live cache (type invariant); the callers keep `__GFP_ZERO`
+        // SAFETY: `cache.ptr` is a live cache (type invariant); the callers keep `__GFP_ZERO`
         // away from caches with a constructor.
-        let ptr = unsafe { bindings::kmem_cache_alloc_noprof(self.ptr.as_ptr(), gfp.as_raw()) };
+        let ptr = unsafe { bindings::kmem_cache_alloc_noprof(cache.ptr.as_ptr(), gfp.as_raw()) };
         let ptr = NonNull::new(ptr.cast::<T>()).ok_or(ENOMEM)?;
         // INVARIANT: One more live object, counted until `SlabObject::drop`.
-        self.live.fetch_add(1, Ordering::Relaxed);
+        cache.live.fetch_add(1, Ordering::Relaxed);
         // INVARIANT: A fresh object of this cache, `object_size` bytes; the callers choose `T`
         // as `u8` only when a constructor or `__GFP_ZERO` defined its bytes.
-        Ok(SlabObject { ptr, cache: self })
+        Ok(SlabObject { ptr, cache })
     }
 
     /// `kmem_cache_alloc(cache, gfp)`: a constructed object, or a zeroed one (`__GFP_ZERO`) if the
-    /// cache has no constructor.
+    /// cache has no constructor. The object borrows the cache.
+    ///
+    /// # Errors
+    ///
+    /// As [`KmemCache::alloc_from`].
+    pub(crate) fn alloc(&self, gfp: Gfp) -> Result<SlabObject<&Self>> {
+        Self::alloc_from(self, gfp)
+    }
+
+    /// `kmem_cache_alloc(cache, gfp)` through any [`Handle`] of the cache: a constructed object,
+    /// or a zeroed one (`__GFP_ZERO`) if the cache has no constructor. With an `Arc`, the object
+    /// keeps the cache alive.
     ///
     /// # Errors
     ///
     /// `EINVAL` for `__GFP_ZERO` in `gfp` on a cache with a constructor (it would destroy the
     /// constructed state) and for flags kmem_cache's allow-list refuses (see
     /// [`crate::mm::gfp_policy`]); `ENOMEM` when the allocation fails.
-    pub(crate) fn alloc(&self, gfp: Gfp) -> Result<SlabObject<'_>> {
-        if self.constructed {
+    pub(crate) fn alloc_from<C: Handle<Self>>(cache: C, gfp: Gfp) -> Result<SlabObject<C>> {
+        if cache.constructed {
             if gfp.contains(Gfp::ZERO) {
                 return Err(EINVAL);
             }
-            self.alloc_raw(gfp)
+            Self::alloc_raw(cache, gfp)
         } else {
-            self.alloc_raw(gfp | Gfp::ZERO)
+            Self::alloc_raw(cache, gfp | Gfp::ZERO)
         }
     }
 
@@ -373,11 +438,11 @@ impl KmemCache {
     /// `EINVAL` if the cache has a constructor (use [`KmemCache::alloc`]) or for flags
     /// kmem_cache's allow-list refuses (see [`crate::mm::gfp_policy`]); `ENOMEM` when the
     /// allocation fails.
-    pub(crate) fn alloc_uninit(&self, gfp: Gfp) -> Result<SlabObject<'_, MaybeUninit<u8>>> {
+    pub(crate) fn alloc_uninit(&self, gfp: Gfp) -> Result<SlabObject<&Self, MaybeUninit<u8>>> {
         if self.constructed {
             return Err(EINVAL);
         }
-        self.alloc_raw(gfp)
+        Self::alloc_raw(self, gfp)
     }
 
     /// The C cache, for the mempool family's slab-backed pools.
@@ -402,8 +467,9 @@ impl Drop for KmemCache {
     fn drop(&mut self) {
         // See "Context" on the type.
         kernel::task::might_sleep();
-        // Every `SlabObject` borrows the cache, so none is alive now, and each one that was
-        // dropped has counted itself out; what is left was leaked (`mem::forget`) and is still
+        // Every `SlabObject` holds a handle of the cache (a borrow, or an `Arc` whose last
+        // reference is being dropped), so none is alive now, and each one that was dropped has
+        // counted itself out; what is left was leaked (`mem::forget`) and is still
         // in the cache. `&mut self` orders this read after every other thread's decrement.
         let leaked = self.live.load(Ordering::Acquire);
         if leaked != 0 {
@@ -425,23 +491,30 @@ impl Drop for KmemCache {
 
 /// An object of a [`KmemCache`], freed back to it on drop.
 ///
+/// `C` is how the object holds its cache (see [`Handle`]): `&KmemCache` or `Arc<KmemCache>`.
+///
 /// # Invariants
 ///
 /// `ptr` is an object `kmem_cache_alloc` returned from `cache`, not yet freed, owned by `self`,
 /// `cache.object_size()` bytes long; if `T` is `u8` they are all initialised.
-pub(crate) struct SlabObject<'c, T: Byte = u8> {
+///
+/// # Context
+///
+/// Dropping the last `SlabObject<Arc<KmemCache>>` of a cache whose other references are gone
+/// destroys the cache, which sleeps (see [`KmemCache`]).
+pub(crate) struct SlabObject<C: Handle<KmemCache>, T: Byte = u8> {
     ptr: NonNull<T>,
-    cache: &'c KmemCache,
+    cache: C,
 }
 
-// SAFETY: The object is owned exclusively; `kmem_cache_free` may run on any thread; `KmemCache`
-// is `Sync`, so sharing `&KmemCache` with another thread is sound.
-unsafe impl<T: Byte> Send for SlabObject<'_, T> {}
+// SAFETY: The object is owned exclusively; `kmem_cache_free` may run on any thread; the handle is
+// `Send` (required), and `KmemCache` is `Sync`.
+unsafe impl<C: Handle<KmemCache> + Send, T: Byte> Send for SlabObject<C, T> {}
 
-// SAFETY: Shared access only reads.
-unsafe impl<T: Byte> Sync for SlabObject<'_, T> {}
+// SAFETY: Shared access only reads the bytes and the handle (`Sync`, required).
+unsafe impl<C: Handle<KmemCache> + Sync, T: Byte> Sync for SlabObject<C, T> {}
 
-impl<T: Byte> SlabObject<'_, T> {
+impl<C: Handle<KmemCache>, T: Byte> SlabObject<C, T> {
     /// The object's bytes.
     pub(crate) fn as_slice(&self) -> &[T] {
         // SAFETY: `ptr` is valid for `object_size` bytes, owned by `self`; `T` is `u8` only when
@@ -460,14 +533,28 @@ impl<T: Byte> SlabObject<'_, T> {
         // CAST: pointer to address.
         self.ptr.as_ptr() as usize
     }
+
+    /// The physical address of the object's first byte, by the kernel's `virt_to_phys`; the
+    /// object's bytes are physically contiguous (a slab is one block of pages).
+    pub(crate) fn phys_addr(&self) -> u64 {
+        // SAFETY: Slab objects are in the direct map, the domain of `virt_to_phys`; nothing is
+        // dereferenced.
+        unsafe { generated::virt_to_phys(self.ptr.as_ptr().cast()) }
+    }
+
+    /// The cache the object belongs to.
+    pub(crate) fn cache(&self) -> &KmemCache {
+        &self.cache
+    }
 }
 
-impl<T: Byte> Drop for SlabObject<'_, T> {
+impl<C: Handle<KmemCache>, T: Byte> Drop for SlabObject<C, T> {
     fn drop(&mut self) {
-        // SAFETY: `ptr` came from `kmem_cache_alloc` on `cache`, which is alive (borrowed), and is
-        // owned by `self`; it is freed once, here.
+        // SAFETY: `ptr` came from `kmem_cache_alloc` on `cache`, which the handle keeps alive, and
+        // is owned by `self`; it is freed once, here.
         unsafe { bindings::kmem_cache_free(self.cache.ptr.as_ptr(), self.ptr.as_ptr().cast()) };
-        // INVARIANT: The object is freed: it is no longer counted live.
+        // INVARIANT: The object is freed: it is no longer counted live. The handle is dropped
+        // after this body (a last `Arc` then destroys the cache, which finds no live object).
         self.cache.live.fetch_sub(1, Ordering::Release);
     }
 }
@@ -477,6 +564,7 @@ mod tests {
     use super::*;
     use crate::mm::testing;
     use core::sync::atomic::AtomicU32;
+    use kernel::sync::Arc;
 
     /// How many objects `Serial` has constructed so far.
     static CONSTRUCTED: AtomicU32 = AtomicU32::new(0);
@@ -494,7 +582,7 @@ mod tests {
         }
     }
 
-    fn serial(object: &SlabObject<'_>) -> u32 {
+    fn serial(object: &SlabObject<&KmemCache>) -> u32 {
         let bytes = object.as_slice();
         u32::from_ne_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
     }
@@ -572,9 +660,7 @@ mod tests {
         drop(objects);
         let dma = KmemCache::new(c"dma", 64, 0, SlabFlags::CACHE_DMA)?;
         let object = dma.alloc(Gfp::KERNEL)?;
-        // SAFETY: `virt_to_phys` of a slab object (direct map) only computes an address.
-        let phys = unsafe { crate::shim::generated::virt_to_phys(object.addr() as *mut _) };
-        assert!(phys < 16 << 20);
+        assert!(object.phys_addr() < 16 << 20);
         Ok(())
     }
 
@@ -656,6 +742,33 @@ mod tests {
             bindings::kmem_cache_destroy(raw);
         }
         assert_eq!(reused_name, Some(EEXIST));
+        Ok(())
+    }
+
+    #[test]
+    fn owned_objects_keep_their_cache_alive() -> Result {
+        let cache = Arc::new(
+            KmemCache::new(c"owned", 48, 0, SlabFlags::NO_MERGE | SlabFlags::POISON)?,
+            GFP_KERNEL,
+        )?;
+        let mut first = KmemCache::alloc_from(cache.clone(), Gfp::KERNEL)?;
+        let mut second = KmemCache::alloc_from(cache.clone(), Gfp::KERNEL)?;
+        // The creator's reference goes first: the objects alone keep the cache.
+        drop(cache);
+        first.as_mut_slice().fill(0x11);
+        second.as_mut_slice().fill(0x22);
+        assert_eq!(first.cache().name().to_bytes(), b"memlab_owned");
+        drop(first);
+        // Still a live cache (KASAN reports a use of a destroyed one), still named.
+        assert_eq!(
+            KmemCache::new(c"owned", 8, 0, SlabFlags::NONE).err(),
+            Some(EEXIST)
+        );
+        assert!(second.as_slice().iter().all(|&b| b == 0x22));
+        // The last object destroys the cache and frees its name.
+        drop(second);
+        let again = KmemCache::new(c"owned", 8, 0, SlabFlags::NONE)?;
+        assert_eq!(again.name().to_bytes(), b"memlab_owned");
         Ok(())
     }
 

@@ -6,12 +6,16 @@
 //! A pool keeps a reserve of `min_nr` elements, filled at creation, and hands one out whenever
 //! its allocator fails: that is the guarantee a mempool exists for (I/O paths that must make
 //! progress under memory pressure). [`Mempool`] owns its pool and destroys it on drop; each
-//! [`PoolElement`] borrows the pool, so elements cannot outlive it and a pool cannot be destroyed
-//! while elements are out (C would corrupt memory there). Three stock backings:
+//! [`PoolElement`] holds a [`Handle`] of the pool, so elements cannot outlive it and a pool is
+//! never destroyed while elements are out (C would corrupt memory there): borrowed
+//! (`PoolElement<&Mempool>`, from [`Mempool::alloc`]) or owned (`PoolElement<Arc<Mempool>>`, from
+//! [`Mempool::alloc_from`] with an `Arc`, where the last element may destroy the pool). Three
+//! stock backings:
 //!
 //! - [`Backing::Kmalloc`]: `mempool_create_kmalloc_pool(min_nr, size)`;
-//! - [`Backing::Slab`]: `mempool_create_slab_pool(min_nr, cache)`, borrowing a [`KmemCache`]
-//!   without constructor (a pool hands out used elements, never re-constructed);
+//! - [`Backing::Slab`]: `mempool_create_slab_pool(min_nr, cache)`, holding a reference of an
+//!   `Arc<KmemCache>` without constructor (a pool hands out used elements, never re-constructed)
+//!   for as long as the pool lives;
 //! - [`Backing::Pages`]: `mempool_create_page_pool(min_nr, order)`.
 //!
 //! `mempool_alloc` with a sleeping `gfp` never fails: when the allocator fails and the reserve is
@@ -36,13 +40,15 @@ use core::{
 use kernel::{
     bindings,
     page::PAGE_SIZE,
-    prelude::*, //
+    prelude::*,
+    sync::Arc, //
 };
 
 use crate::{
     mm::{
         gfp::Gfp,
         gfp_policy::Family,
+        handle::Handle,
         kmalloc,
         kmem_cache::KmemCache,
         pages, //
@@ -54,15 +60,15 @@ use crate::{
 };
 
 /// What a pool's elements are made of.
-#[derive(Clone, Copy)]
-pub(crate) enum Backing<'c> {
+#[derive(Clone)]
+pub(crate) enum Backing {
     /// `size`-byte kmalloc buffers.
     Kmalloc {
         /// Bytes per element, 1 to `KMALLOC_MAX_SIZE`.
         size: usize,
     },
-    /// Objects of a cache without constructor.
-    Slab(&'c KmemCache),
+    /// Objects of a cache without constructor; the pool keeps the cache alive.
+    Slab(Arc<KmemCache>),
     /// Page blocks of `2^order` pages (the element is the `struct page`).
     Pages {
         /// Order of each block, up to `MAX_PAGE_ORDER`.
@@ -87,37 +93,42 @@ pub(crate) fn max_reserve_bytes() -> usize {
 ///
 /// - `ptr` is a pool the `backing` constructor returned, with a reserve of `min_nr` elements, not
 ///   yet destroyed, owned by `self`; its elements are `element_size` bytes.
-/// - If the pool is slab-backed, `cache` is that cache, which outlives the pool (`'c`).
+/// - If the pool is slab-backed, `cache` is that cache, kept alive by the reference.
 /// - `out` counts the elements handed out and not given back: one per [`PoolElement`].
-pub(crate) struct Mempool<'c> {
+///
+/// # Context
+///
+/// Dropping calls `mempool_destroy` (and may destroy the cache of a slab-backed pool, which
+/// sleeps): drop it in process context.
+pub(crate) struct Mempool {
     ptr: NonNull<bindings::mempool>,
     min_nr: usize,
     element_size: usize,
     pages: bool,
-    cache: Option<&'c KmemCache>,
+    cache: Option<Arc<KmemCache>>,
     out: AtomicUsize,
 }
 
 // SAFETY: A pool may be used and destroyed from any thread; it locks internally.
-unsafe impl Send for Mempool<'_> {}
+unsafe impl Send for Mempool {}
 
 // SAFETY: `mempool_alloc`/`mempool_free` may run concurrently on one pool.
-unsafe impl Sync for Mempool<'_> {}
+unsafe impl Sync for Mempool {}
 
 /// Checks `backing` and returns its element size.
-fn element_size(backing: Backing<'_>) -> Result<usize> {
+fn element_size(backing: &Backing) -> Result<usize> {
     match backing {
-        Backing::Kmalloc { size } if size == 0 || size > kmalloc::MAX_SIZE => Err(EINVAL),
-        Backing::Kmalloc { size } => Ok(size),
+        Backing::Kmalloc { size } if *size == 0 || *size > kmalloc::MAX_SIZE => Err(EINVAL),
+        Backing::Kmalloc { size } => Ok(*size),
         // A pool hands out used elements, never re-constructed.
         Backing::Slab(cache) if cache.has_constructor() => Err(EINVAL),
         Backing::Slab(cache) => Ok(cache.object_size()),
-        Backing::Pages { order } if order > pages::MAX_ORDER => Err(EINVAL),
+        Backing::Pages { order } if *order > pages::MAX_ORDER => Err(EINVAL),
         Backing::Pages { order } => Ok(PAGE_SIZE << order),
     }
 }
 
-impl<'c> Mempool<'c> {
+impl Mempool {
     /// Creates a pool with `min_nr` reserved elements of `backing`. Sleeps.
     ///
     /// # Errors
@@ -126,11 +137,12 @@ impl<'c> Mempool<'c> {
     /// `KMALLOC_MAX_SIZE`, a page order above `MAX_PAGE_ORDER`, or a cache with a constructor;
     /// `E2BIG` for a reserve of more than [`max_reserve_bytes`]; `ENOMEM` when the pool or its
     /// reserve cannot be allocated.
-    pub(crate) fn new(min_nr: usize, backing: Backing<'c>) -> Result<Self> {
+    pub(crate) fn new(min_nr: usize, backing: Backing) -> Result<Self> {
         if min_nr == 0 || min_nr > MAX_MIN_NR {
             return Err(EINVAL);
         }
-        let element_size = element_size(backing)?;
+        let element_size = element_size(&backing)?;
+        let pages = matches!(backing, Backing::Pages { .. });
         if min_nr.checked_mul(element_size).ok_or(E2BIG)? > max_reserve_bytes() {
             return Err(E2BIG);
         }
@@ -147,7 +159,8 @@ impl<'c> Mempool<'c> {
             Backing::Slab(cache) => {
                 let raw_cache = cache.as_raw();
                 // SAFETY: `raw_cache` is a live cache without constructor (checked above) that
-                // outlives the pool (`'c`); `1 <= min_nr <= MAX_MIN_NR` (checked above).
+                // outlives the pool (the pool keeps `cache`); `1 <= min_nr <= MAX_MIN_NR`
+                // (checked above).
                 let ptr = unsafe { generated::memlab_mempool_create_slab(min_nr_c, raw_cache) };
                 (ptr, Some(cache))
             }
@@ -161,12 +174,12 @@ impl<'c> Mempool<'c> {
         };
         let ptr = NonNull::new(ptr).ok_or(ENOMEM)?;
         // INVARIANT: The constructor returned a pool with `min_nr` reserved elements of
-        // `element_size` bytes, none handed out; a slab cache is borrowed for `'c`.
+        // `element_size` bytes, none handed out; a slab cache is kept by `cache`.
         Ok(Self {
             ptr,
             min_nr,
             element_size,
-            pages: matches!(backing, Backing::Pages { .. }),
+            pages,
             cache,
             out: AtomicUsize::new(0),
         })
@@ -184,72 +197,105 @@ impl<'c> Mempool<'c> {
         usize::try_from(reserve).unwrap_or(0)
     }
 
-    /// `mempool_alloc(pool, gfp)`, then zeroes the element. With a sleeping `gfp` this waits
-    /// until an element is available rather than fail.
+    /// The bytes of each element.
+    pub(crate) fn element_size(&self) -> usize {
+        self.element_size
+    }
+
+    /// The cache of a slab-backed pool.
+    pub(crate) fn cache(&self) -> Option<&KmemCache> {
+        self.cache.as_deref()
+    }
+
+    /// The address of the C pool (`mempool_t`), for display.
+    pub(crate) fn addr(&self) -> usize {
+        // CAST: pointer to address.
+        self.ptr.as_ptr() as usize
+    }
+
+    /// `mempool_alloc(pool, gfp)`, then zeroes the element, which borrows the pool.
+    ///
+    /// # Errors
+    ///
+    /// As [`Mempool::alloc_from`].
+    pub(crate) fn alloc(&self, gfp: Gfp) -> Result<PoolElement<&Self>> {
+        Self::alloc_from(self, gfp)
+    }
+
+    /// `mempool_alloc(pool, gfp)` through any [`Handle`] of the pool, then zeroes the element.
+    /// With an `Arc`, the element keeps the pool alive. With a sleeping `gfp` this waits until an
+    /// element is available rather than fail.
     ///
     /// # Errors
     ///
     /// `EINVAL` for flags the mempool allow-list refuses (see [`crate::mm::gfp_policy`]), among
     /// them `__GFP_ZERO` (mempools do not support it; memlab zeroes anyway); `ENOMEM` when
     /// neither the allocator nor the reserve has an element and `gfp` cannot sleep.
-    pub(crate) fn alloc(&self, gfp: Gfp) -> Result<PoolElement<'_, 'c>> {
+    pub(crate) fn alloc_from<P: Handle<Self>>(pool: P, gfp: Gfp) -> Result<PoolElement<P>> {
         gfp.check_for(Family::Mempool)?;
-        // SAFETY: `self.ptr` is a live pool (type invariant); `gfp` has no `__GFP_ZERO` and no
+        // SAFETY: `pool.ptr` is a live pool (type invariant); `gfp` has no `__GFP_ZERO` and no
         // zone modifier (the mempool allow-list, checked above).
-        let element = unsafe { generated::memlab_mempool_alloc(self.ptr.as_ptr(), gfp.as_raw()) };
+        let element = unsafe { generated::memlab_mempool_alloc(pool.ptr.as_ptr(), gfp.as_raw()) };
         let element = NonNull::new(element).ok_or(ENOMEM)?;
         // INVARIANT: One more element out, counted until `PoolElement::drop`.
-        self.out.fetch_add(1, Ordering::Relaxed);
-        let mut element = PoolElement {
-            element,
-            pool: self,
-        };
-        // SAFETY: `element_ptr` points to `element_size` writable bytes owned by the element.
-        unsafe { element.element_ptr().write_bytes(0, self.element_size) };
+        pool.out.fetch_add(1, Ordering::Relaxed);
+        let len = pool.element_size;
+        let element = PoolElement { element, pool };
+        // SAFETY: `element_ptr` points to `len` writable bytes owned by the element.
+        unsafe { element.element_ptr().write_bytes(0, len) };
         // INVARIANT: A fresh element of this pool, all of its bytes written just above.
         Ok(element)
     }
 }
 
-impl Drop for Mempool<'_> {
+impl Drop for Mempool {
     fn drop(&mut self) {
-        // Every `PoolElement` borrows the pool, so none is alive now; what `out` still counts
-        // was leaked (`mem::forget`). mempool_destroy frees only the reserve, so those stay
+        // Every `PoolElement` holds a handle of the pool (a borrow, or an `Arc` whose last
+        // reference is being dropped), so none is alive now; what `out` still counts was leaked
+        // (`mem::forget`). mempool_destroy frees only the reserve, so those stay
         // allocated: a slab cache must then never be destroyed.
         let leaked = self.out.load(Ordering::Acquire);
         if leaked != 0 {
             pr_err!("mempool: {leaked} element(s) were leaked\n");
-            if let Some(cache) = self.cache {
+            if let Some(cache) = &self.cache {
                 cache.adopt_leaked(leaked);
             }
         }
         // SAFETY: `self.ptr` is a live pool owned by `self` (type invariant); no element is out
-        // but the leaked ones, which mempool_destroy does not touch; destroyed once, here.
+        // but the leaked ones, which mempool_destroy does not touch; destroyed once, here. A
+        // slab cache is released after this body, when `cache` is dropped.
         unsafe { bindings::mempool_destroy(self.ptr.as_ptr()) };
     }
 }
 
 /// An element of a [`Mempool`], given back with `mempool_free` on drop.
 ///
+/// `P` is how the element holds its pool (see [`Handle`]): `&Mempool` or `Arc<Mempool>`.
+///
 /// # Invariants
 ///
 /// `element` is what `mempool_alloc` returned from `pool` (a buffer, or a `struct page` for a
 /// page pool), not yet freed, owned by `self`; its `element_size` bytes are initialised.
-pub(crate) struct PoolElement<'p, 'c> {
+///
+/// # Context
+///
+/// Dropping the last `PoolElement<Arc<Mempool>>` of a pool whose other references are gone
+/// destroys the pool (see [`Mempool`]): drop it in process context.
+pub(crate) struct PoolElement<P: Handle<Mempool>> {
     element: NonNull<kernel::ffi::c_void>,
-    pool: &'p Mempool<'c>,
+    pool: P,
 }
 
-// SAFETY: The element is owned exclusively; `mempool_free` may run on any thread; `Mempool` is
-// `Sync`.
-unsafe impl Send for PoolElement<'_, '_> {}
+// SAFETY: The element is owned exclusively; `mempool_free` may run on any thread; the handle is
+// `Send` (required) and `Mempool` is `Sync`.
+unsafe impl<P: Handle<Mempool> + Send> Send for PoolElement<P> {}
 
-// SAFETY: Shared access only reads.
-unsafe impl Sync for PoolElement<'_, '_> {}
+// SAFETY: Shared access only reads the bytes and the handle (`Sync`, required).
+unsafe impl<P: Handle<Mempool> + Sync> Sync for PoolElement<P> {}
 
-impl PoolElement<'_, '_> {
+impl<P: Handle<Mempool>> PoolElement<P> {
     /// The element's first byte: the buffer itself, or a page block's direct-map address.
-    fn element_ptr(&mut self) -> *mut u8 {
+    fn element_ptr(&self) -> *mut u8 {
         if self.pool.pages {
             // SAFETY: Page pools hand out `struct page` pointers of live blocks (type invariant),
             // allocated with GFP_KERNEL (never highmem) on a kernel without CONFIG_HIGHMEM (see
@@ -267,14 +313,36 @@ impl PoolElement<'_, '_> {
         // `&mut self` makes the access exclusive.
         unsafe { core::slice::from_raw_parts_mut(self.element_ptr(), len) }
     }
+
+    /// The element's bytes.
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        let len = self.pool.element_size;
+        // SAFETY: The element is `len` initialised bytes owned by `self` (type invariant); shared
+        // access only reads.
+        unsafe { core::slice::from_raw_parts(self.element_ptr(), len) }
+    }
+
+    /// The physical address of the element's first byte, by the kernel's `virt_to_phys`; the
+    /// element's bytes are physically contiguous (a kmalloc buffer, a slab object or a block).
+    pub(crate) fn phys_addr(&self) -> u64 {
+        // SAFETY: Every backing's elements are in the direct map (see `element_ptr`), the domain
+        // of `virt_to_phys`; nothing is dereferenced.
+        unsafe { generated::virt_to_phys(self.element_ptr().cast()) }
+    }
+
+    /// The pool the element belongs to.
+    pub(crate) fn pool(&self) -> &Mempool {
+        &self.pool
+    }
 }
 
-impl Drop for PoolElement<'_, '_> {
+impl<P: Handle<Mempool>> Drop for PoolElement<P> {
     fn drop(&mut self) {
-        // SAFETY: `element` came from `mempool_alloc` on `pool`, which is alive (borrowed), and is
-        // owned by `self`; it is freed once, here.
+        // SAFETY: `element` came from `mempool_alloc` on `pool`, which the handle keeps alive, and
+        // is owned by `self`; it is freed once, here.
         unsafe { bindings::mempool_free(self.element.as_ptr(), self.pool.ptr.as_ptr()) };
-        // INVARIANT: The element is back: it is no longer counted out.
+        // INVARIANT: The element is back: it is no longer counted out. The handle is dropped
+        // after this body (a last `Arc` then destroys the pool).
         self.pool.out.fetch_sub(1, Ordering::Release);
     }
 }
@@ -291,7 +359,7 @@ mod tests {
     /// With the underlying allocator made to fail (the allocation after mempool's own
     /// `fail_mempool_alloc` decision point), `min_nr` allocations still succeed from the
     /// reserve, and the next non-sleeping one fails cleanly.
-    fn reserve_survives_allocator_failure(pool: &Mempool<'_>) -> Result {
+    fn reserve_survives_allocator_failure(pool: &Mempool) -> Result {
         let mut elements = KVec::new();
         for taken in 1..=pool.min_nr() {
             let Some(element) = testing::fail_nth(2, || pool.alloc(Gfp::KERNEL | Gfp::NOWARN))
@@ -320,8 +388,11 @@ mod tests {
 
     #[test]
     fn slab_pool_reserve_survives_failure() -> Result {
-        let cache = KmemCache::new(c"pool", 96, 0, SlabFlags::NO_MERGE)?;
-        let pool = Mempool::new(3, Backing::Slab(&cache))?;
+        let cache = Arc::new(
+            KmemCache::new(c"pool", 96, 0, SlabFlags::NO_MERGE)?,
+            GFP_KERNEL,
+        )?;
+        let pool = Mempool::new(3, Backing::Slab(cache))?;
         reserve_survives_allocator_failure(&pool)
     }
 
@@ -380,13 +451,15 @@ mod tests {
     #[test]
     fn a_forgotten_element_keeps_its_slab_cache_alive() -> Result {
         let cache = KmemCache::new(c"pool_forgotten", 32, 0, SlabFlags::NO_MERGE)?;
+        let cache = Arc::new(cache, GFP_KERNEL)?;
         let raw_cache = cache.as_raw();
-        let pool = Mempool::new(1, Backing::Slab(&cache))?;
+        let pool = Mempool::new(1, Backing::Slab(cache.clone()))?;
         let element = pool.alloc(Gfp::KERNEL)?;
         let leaked = element.element.as_ptr();
         core::mem::forget(element);
         drop(pool);
-        // The leaked element is still an object of the cache: its drop must leave the cache.
+        // The leaked element is still an object of the cache: the drop of its last reference must
+        // leave the cache.
         drop(cache);
         // SAFETY: The cache was left alive (a destroyed one would make this a use-after-free,
         // which KASAN reports), `leaked` is its one object, and nothing else refers to either:
@@ -395,6 +468,35 @@ mod tests {
             bindings::kmem_cache_free(raw_cache, leaked);
             bindings::kmem_cache_destroy(raw_cache);
         }
+        Ok(())
+    }
+
+    #[test]
+    fn owned_elements_keep_their_pool_and_its_cache_alive() -> Result {
+        let cache = KmemCache::new(
+            c"owned_pool",
+            64,
+            0,
+            SlabFlags::NO_MERGE | SlabFlags::POISON,
+        )?;
+        let cache = Arc::new(cache, GFP_KERNEL)?;
+        let pool = Arc::new(Mempool::new(2, Backing::Slab(cache.clone()))?, GFP_KERNEL)?;
+        let mut first = Mempool::alloc_from(pool.clone(), Gfp::KERNEL)?;
+        let mut second = Mempool::alloc_from(pool.clone(), Gfp::KERNEL)?;
+        // The creators' references go first: the elements alone keep the pool, and the pool its
+        // cache.
+        drop((pool, cache));
+        first.as_mut_slice().fill(0x31);
+        second.as_mut_slice().fill(0x32);
+        assert_eq!(first.pool().element_size(), 64);
+        let name = first.pool().cache().map(|cache| cache.name().to_bytes());
+        assert_eq!(name, Some(&b"memlab_owned_pool"[..]));
+        drop(first);
+        assert!(second.as_slice().iter().all(|&b| b == 0x32));
+        // The last element destroys the pool, then the cache, whose name is free again.
+        drop(second);
+        let again = KmemCache::new(c"owned_pool", 8, 0, SlabFlags::NONE)?;
+        assert_eq!(again.name().to_bytes(), b"memlab_owned_pool");
         Ok(())
     }
 

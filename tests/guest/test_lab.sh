@@ -16,6 +16,7 @@ strerror() {
 	EINVAL) echo "Invalid argument" ;;
 	ENOENT) echo "No such file or directory" ;;
 	EEXIST) echo "File exists" ;;
+	EBUSY) echo "Device or resource busy" ;;
 	E2BIG) echo "Argument list too long" ;;
 	EBADMSG) echo "Bad message" ;;
 	ENOSPC) echo "No space left on device" ;;
@@ -131,6 +132,51 @@ check lab_stats_count_refusals sh -c "grep -Eq '^kmalloc +[0-9]+ +[0-9]+ +[0-9]+
 check lab_info_has_limits sh -c "grep -q '^max_bytes: [1-9]' '$MEMLAB_DEBUGFS/info' && grep -q '^max_objects: 256$' '$MEMLAB_DEBUGFS/info' && grep -q '^live_objects: [1-9]' '$MEMLAB_DEBUGFS/info'"
 check lab_free_one lab 'free kz'
 check lab_freed_data_file_gone test ! -e "$MEMLAB_DEBUGFS/data/kz"
+
+# Caches and pools: objects name their parent; nothing in use can be destroyed.
+check lab_cache_create lab 'cache create c1 100 flags=POISON|RED_ZONE|STORE_USER'
+check lab_cache_line sh -c "grep -Eq '^c1 +kmem_cache_create +100 +100 +0x[0-9a-f]+ - - POISON[|]RED_ZONE[|]STORE_USER -$' '$MEMLAB_DEBUGFS/objects'"
+check lab_cache_create_logged sh -c "dmesg | grep -Eq 'memlab: cache create c1: kmem_cache_create\(memlab_c1, 100, align 0, POISON\|RED_ZONE\|STORE_USER\) = 0x[0-9a-f]+'"
+check lab_cache_has_no_data_file test ! -e "$MEMLAB_DEBUGFS/data/c1"
+check lab_alloc_from_cache_reads_zero sh -c "echo 'alloc s1 cache:c1' >'$ctl' && cmp -n 100 /dev/zero '$MEMLAB_DEBUGFS/data/s1'"
+check lab_slab_object_names_its_cache sh -c "grep -Eq '^s1 +kmem_cache_alloc +100 +100 +0x[0-9a-f]+ 0x[0-9a-f]+-0x[0-9a-f]+ [A-Za-z0-9]+ GFP_KERNEL[|]__GFP_NOWARN c1$' '$MEMLAB_DEBUGFS/objects'"
+check lab_slab_object_round_trip sh -c "head -c 100 /dev/urandom >/tmp/lab.s1 && dd if=/tmp/lab.s1 of='$MEMLAB_DEBUGFS/data/s1' bs=100 2>/dev/null && cmp /tmp/lab.s1 '$MEMLAB_DEBUGFS/data/s1'"
+check lab_fill_and_check_slab_object sh -c "echo 'fill s1 0x77' >'$ctl' && echo 'check s1 0x77' >'$ctl'"
+check lab_cache_in_use_ebusy refused EBUSY 'cache destroy c1'
+check lab_free_of_a_cache_einval refused EINVAL 'free c1'
+check lab_fill_of_a_cache_einval refused EINVAL 'fill c1 0'
+check lab_pool_destroy_of_a_cache_einval refused EINVAL 'pool destroy c1'
+check lab_cache_destroy_of_an_object_einval refused EINVAL 'cache destroy s1'
+check lab_cache_zero_size_einval refused EINVAL 'cache create c2 0'
+check lab_cache_too_big_e2big refused E2BIG 'cache create c2 3M'
+check lab_cache_odd_align_einval refused EINVAL 'cache create c2 64 align=24'
+check lab_cache_unknown_flag_einval refused EINVAL 'cache create c2 64 flags=POISON|BOGUS'
+check lab_cache_name_taken_eexist refused EEXIST 'cache create km 64'
+check lab_pool_create_over_a_cache lab 'pool create p1 2 slab:c1'
+check lab_pool_line sh -c "grep -Eq '^p1 +mempool_create +200 +200 +0x[0-9a-f]+ - - min_nr=2 c1$' '$MEMLAB_DEBUGFS/objects'"
+check lab_free_slab_object lab 'free s1'
+check lab_cache_used_by_a_pool_ebusy refused EBUSY 'cache destroy c1'
+check lab_alloc_from_pool_reads_zero sh -c "echo 'alloc e1 pool:p1' >'$ctl' && cmp -n 100 /dev/zero '$MEMLAB_DEBUGFS/data/e1'"
+check lab_pool_element_names_its_pool sh -c "grep -Eq '^e1 +mempool_alloc +100 +100 .* GFP_NOWAIT([|]__GFP_NOWARN)? p1$' '$MEMLAB_DEBUGFS/objects'"
+check lab_pool_sleeping_gfp_einval refused EINVAL 'alloc e2 pool:p1 gfp=GFP_KERNEL'
+check lab_pool_missing_enoent refused ENOENT 'alloc e2 pool:nothing'
+check lab_pool_that_is_a_cache_einval refused EINVAL 'alloc e2 pool:c1'
+check lab_cache_that_is_a_pool_einval refused EINVAL 'alloc e2 cache:p1'
+check lab_pool_in_use_ebusy refused EBUSY 'pool destroy p1'
+check lab_pool_min_nr_zero_einval refused EINVAL 'pool create p2 0 kmalloc:64'
+check lab_pool_min_nr_e2big refused E2BIG 'pool create p2 0x100000 kmalloc:64'
+check lab_pool_element_e2big refused E2BIG 'pool create p2 1 kmalloc:5M'
+check lab_pool_order_e2big refused E2BIG 'pool create p2 1 pages:11'
+check lab_pool_reserve_e2big refused E2BIG 'pool create p2 4096 pages:10'
+check lab_pool_of_missing_cache_enoent refused ENOENT 'pool create p2 1 slab:nothing'
+check lab_pool_element_free_then_destroy sh -c "echo 'free e1' >'$ctl' && echo 'pool destroy p1' >'$ctl' && echo 'cache destroy c1' >'$ctl'"
+check lab_destroys_logged sh -c "dmesg | grep -q 'memlab: pool destroy p1: mempool_destroy(0x' && dmesg | grep -q 'memlab: cache destroy c1: kmem_cache_destroy(memlab_c1) at 0x'"
+check lab_cache_name_free_again sh -c "echo 'cache create c1 8' >'$ctl' && echo 'cache destroy c1' >'$ctl'"
+check lab_page_pool sh -c "echo 'pool create pp 1 pages:1' >'$ctl' && echo 'alloc pe pool:pp gfp=GFP_ATOMIC' >'$ctl' && echo 'fill pe pattern 5' >'$ctl' && echo 'check pe pattern 5' >'$ctl'"
+check lab_page_pool_element_is_a_block sh -c "grep -Eq '^pe +mempool_alloc +8192 +8192 ' '$MEMLAB_DEBUGFS/objects'"
+check lab_stats_count_caches_and_pools sh -c "grep -Eq '^kmem_cache_create +[3-9] +[2-9] +' '$MEMLAB_DEBUGFS/stats' && grep -Eq '^mempool_alloc +2 +1 +1 +8192 ' '$MEMLAB_DEBUGFS/stats'"
+# Left alive for rmmod: a cache with an object and a pool over it with an element out.
+check lab_leave_a_cache_and_pool_in_use sh -c "echo 'cache create c3 64' >'$ctl' && echo 'alloc s3 cache:c3' >'$ctl' && echo 'pool create p3 1 slab:c3' >'$ctl' && echo 'alloc e3 pool:p3' >'$ctl'"
 
 # Four writers and two readers at once, then every name they used is free again.
 lab_writer() {
