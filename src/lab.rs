@@ -7,6 +7,7 @@
 //! - [`debugfs`]: the directory and its files.
 //! - [`control`]: the lab's state and what each command does.
 //! - [`holder`]: caches and pools, the objects other objects come from.
+//! - [`alias`]: vmap and kmap aliases of alloc_pages objects, and reaching lent pages' bytes.
 //! - [`object`]: one live object and its line in `objects`.
 //! - [`data`]: `data/<name>`, an object's bytes.
 //! - [`grammar`] (pure): the commands `control` takes, and `help`.
@@ -16,6 +17,7 @@
 //! - [`table`] (pure): the named objects, their count and byte budget.
 //! - [`info`] (pure): the text of `info`.
 
+pub(crate) mod alias;
 pub(crate) mod control;
 pub(crate) mod data;
 pub(crate) mod debugfs;

@@ -27,6 +27,7 @@ use kernel::{
 
 use crate::{
     lab::{
+        alias,
         data::DataFile,
         grammar::{
             self,
@@ -87,6 +88,14 @@ pub(crate) struct Slot {
 }
 
 impl Slot {
+    /// The slot of an object with its data file.
+    pub(crate) fn new(data: Pin<KBox<File<DataFile>>>, object: Object) -> Self {
+        Self {
+            _data: Some(data),
+            object,
+        }
+    }
+
     /// The slot of an object without bytes (a cache or a pool): no data file.
     pub(crate) fn without_data(object: Object) -> Self {
         Self {
@@ -96,11 +105,14 @@ impl Slot {
     }
 }
 
+/// The lab's table of objects.
+pub(crate) type LabTable = Table<KVec<Option<Entry<Slot>>>>;
+
 /// The lab's state, behind the [`Lab`] mutex.
 pub(crate) struct State {
     /// `false` once the lab closed (at unload): every command is then `ENODEV`.
     open: bool,
-    pub(crate) table: Table<KVec<Option<Entry<Slot>>>>,
+    pub(crate) table: LabTable,
     pub(crate) stats: Stats,
     /// What the last command answered: `None` for success.
     last: Option<Refusal>,
@@ -138,23 +150,41 @@ pub(crate) fn close(lab: &Lab) {
     free_all(lab);
 }
 
-/// Frees every object, one at a time, newest first (each after the mutex is released).
+/// Frees every object, one at a time, newest first (each after the mutex is released): aliases
+/// go before the pages they map, objects before their pool or cache, pools before their cache.
 fn free_all(lab: &Lab) -> usize {
     let mut freed = 0;
     loop {
-        let entry = {
+        let leftover = {
             let mut state = lab.lock();
             let Some(entry) = state.table.pop_newest() else {
                 break;
             };
-            state.stats.freed(entry.value.object.api, entry.bytes);
-            entry
+            take_out(&mut state, entry)
         };
-        log_free(&entry);
-        drop(entry);
+        drop(leftover);
         freed += 1;
     }
     freed
+}
+
+/// What a freed object leaves to drop after the mutex is released: its data file first (its
+/// readers are done once it is gone), then its memory. An alias leaves no memory: it was
+/// unmapped under the mutex and its blocks went back to their pages objects.
+struct Leftover {
+    _data: Option<Pin<KBox<File<DataFile>>>>,
+    _memory: Option<Object>,
+}
+
+/// Counts and logs an entry taken out of the table, and detaches an alias from its pages.
+fn take_out(state: &mut State, entry: Entry<Slot>) -> Leftover {
+    state.stats.freed(entry.value.object.api, entry.bytes);
+    log_free(&entry);
+    let Slot { _data, object } = entry.value;
+    Leftover {
+        _data,
+        _memory: alias::detach(state, object),
+    }
 }
 
 fn log_free(entry: &Entry<Slot>) {
@@ -166,6 +196,8 @@ fn log_free(entry: &Entry<Slot>) {
             cache.name()
         ),
         Memory::Pool(_) => pr_info!("pool destroy {name}: mempool_destroy({address:#x})\n"),
+        Memory::Vmap { .. } => pr_info!("free {name}: vunmap({address:#x}); its pages stay\n"),
+        Memory::Kmap { .. } => pr_info!("free {name}: kunmap of {address:#x}; its page stays\n"),
         _ => pr_info!(
             "free {name}: {} object at {address:#x} ({} bytes) freed\n",
             object.api.name(),
@@ -310,19 +342,39 @@ fn execute(lab: &Lab, command: Command<'_>) -> Outcome {
             let mut state = open(lab)?;
             realloc(&mut state, name, size, gfp)
         }
+        Command::Vmap { name, pages } => {
+            let mut state = open(lab)?;
+            alias::vmap(lab, &mut state, name, pages).inspect_err(|refusal| {
+                state.stats.failed(Api::Vmap, refusal.errno());
+            })
+        }
+        Command::Kmap { name, pages, index } => {
+            let mut state = open(lab)?;
+            alias::kmap(lab, &mut state, name, pages, index).inspect_err(|refusal| {
+                state.stats.failed(Api::Kmap, refusal.errno());
+            })
+        }
+        Command::KmapLocal { pages, index } => {
+            let mut state = open(lab)?;
+            alias::kmap_local(&mut state, pages, index).inspect_err(|refusal| {
+                state.stats.failed(Api::KmapLocal, refusal.errno());
+            })
+        }
         Command::Fill { name, pattern } => {
             let mut state = open(lab)?;
-            let object = &mut state.table.get_mut(name)?.object;
-            let api = object.api;
-            let bytes = object.bytes_mut().ok_or_else(|| no_bytes(name, api))?;
+            let entry = state.table.get(name)?;
+            let (id, api) = (entry.id, entry.value.object.api);
+            let bytes =
+                alias::bytes_mut(&mut state.table, id).ok_or_else(|| no_bytes(name, api))?;
             pattern.fill(bytes);
             pr_info!("fill {name}: {} bytes written\n", bytes.len());
             Ok(())
         }
         Command::Check { name, pattern } => {
             let state = open(lab)?;
-            let object = &state.table.get(name)?.value.object;
-            let bytes = object.bytes().ok_or_else(|| no_bytes(name, object.api))?;
+            let entry = state.table.get(name)?;
+            let api = entry.value.object.api;
+            let bytes = alias::bytes(&state.table, entry.id).ok_or_else(|| no_bytes(name, api))?;
             match pattern.first_mismatch(bytes) {
                 None => Ok(()),
                 Some(offset) => Err(refuse!(
@@ -356,7 +408,7 @@ fn no_bytes(name: &str, api: Api) -> Refusal {
 /// `free NAME` (`kind` `None`), `cache destroy NAME` or `pool destroy NAME`: takes the object
 /// out under the mutex, frees it after.
 fn free(lab: &Lab, name: &str, kind: Option<Holder>) -> Outcome {
-    let entry = {
+    let leftover = {
         let mut state = open(lab)?;
         let object = &state.table.get(name)?.value.object;
         match (kind, &object.memory) {
@@ -378,6 +430,9 @@ fn free(lab: &Lab, name: &str, kind: Option<Holder>) -> Outcome {
                 return Err(refuse!(Inval, "'{name}' is not a {}", kind.word()));
             }
         }
+        if let Some(refusal) = alias::busy(object, name) {
+            return Err(refusal);
+        }
         if let Some((users, user)) = users(&state.table, name) {
             return Err(refuse!(
                 Busy,
@@ -386,16 +441,14 @@ fn free(lab: &Lab, name: &str, kind: Option<Holder>) -> Outcome {
             ));
         }
         let entry = state.table.remove(name)?;
-        state.stats.freed(entry.value.object.api, entry.bytes);
-        entry
+        take_out(&mut state, entry)
     };
-    log_free(&entry);
-    drop(entry);
+    drop(leftover);
     Ok(())
 }
 
 /// How many objects name `name` as their parent, and one of them; `None` if none does.
-fn users(table: &Table<KVec<Option<Entry<Slot>>>>, name: &str) -> Option<(usize, Name)> {
+fn users(table: &LabTable, name: &str) -> Option<(usize, Name)> {
     let mut users = table
         .entries()
         .filter(|entry| {
@@ -632,7 +685,11 @@ fn alloc(
 }
 
 /// Creates `data/NAME` for the object that will get the table's next id.
-fn data_file(lab: &Lab, state: &State, name: &str) -> Outcome<Pin<KBox<File<DataFile>>>> {
+pub(crate) fn data_file(
+    lab: &Lab,
+    state: &State,
+    name: &str,
+) -> Outcome<Pin<KBox<File<DataFile>>>> {
     let no_memory = |_| refuse!(NoMem, "{name}: no memory for its data file");
     let file_name = CString::try_from_fmt(fmt!("{name}")).map_err(no_memory)?;
     let file = DataFile::new(lab.clone(), state.table.next_id());

@@ -3,7 +3,7 @@
 //! `data/<name>`: the bytes of one object, read and written at any offset.
 //!
 //! Reads and writes go through the lab mutex and find the object by its id, never by a
-//! pointer: a file whose object was just freed (its removal waits for readers already inside)
+//! pointer (lent pages by way of the alias holding their block, see [`super::alias`]): a file whose object was just freed (its removal waits for readers already inside)
 //! answers `ENOENT`. Writing at or past the end is `ENOSPC`, so tools that write until refused
 //! stop there; reading past the end is end-of-file.
 
@@ -20,7 +20,10 @@ use kernel::{
     },
 };
 
-use crate::lab::control::Lab;
+use crate::lab::{
+    alias,
+    control::Lab, //
+};
 
 /// The data file of the object with `id`.
 pub(crate) struct DataFile {
@@ -37,9 +40,8 @@ impl DataFile {
 
 impl BinaryWriter for DataFile {
     fn write_to_slice(&self, writer: &mut UserSliceWriter, offset: &mut Offset) -> Result<usize> {
-        let mut state = self.lab.lock();
-        let entry = state.table.by_id_mut(self.id).ok_or(ENOENT)?;
-        let bytes = entry.value.object.bytes().ok_or(EINVAL)?;
+        let state = self.lab.lock();
+        let bytes = alias::bytes(&state.table, self.id).ok_or(ENOENT)?;
         writer.write_slice_file(bytes, offset)
     }
 }
@@ -47,8 +49,7 @@ impl BinaryWriter for DataFile {
 impl BinaryReader for DataFile {
     fn read_from_slice(&self, reader: &mut UserSliceReader, offset: &mut Offset) -> Result<usize> {
         let mut state = self.lab.lock();
-        let entry = state.table.by_id_mut(self.id).ok_or(ENOENT)?;
-        let bytes = entry.value.object.bytes_mut().ok_or(EINVAL)?;
+        let bytes = alias::bytes_mut(&mut state.table, self.id).ok_or(ENOENT)?;
         // CAST: a slice's length fits `i64`.
         if *offset >= bytes.len() as Offset && !reader.is_empty() {
             return Err(ENOSPC);

@@ -17,6 +17,23 @@ use super::{
 /// The longest command `control` takes, in bytes (a page).
 pub(crate) const COMMAND_MAX: usize = 4096;
 
+/// The most pages objects one `vmap` maps (each up to 2^MAX_PAGE_ORDER pages).
+pub(crate) const VMAP_MAX: usize = 8;
+
+/// The pages objects of a `vmap`, in order, each named once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PageList<'a> {
+    names: [&'a str; VMAP_MAX],
+    len: usize,
+}
+
+impl<'a> PageList<'a> {
+    /// The names, in order.
+    pub(crate) fn names(&self) -> &[&'a str] {
+        &self.names[..self.len]
+    }
+}
+
 /// Where an `alloc` takes its memory from, and how much; names borrow the command text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Source<'a> {
@@ -167,6 +184,29 @@ pub(crate) enum Command<'a> {
         /// What its elements are.
         backing: PoolBacking<'a>,
     },
+    /// `vmap NAME PAGES [PAGES...]`: one mapping over alloc_pages objects, an alias of them.
+    Vmap {
+        /// The alias's name.
+        name: &'a str,
+        /// The pages objects it maps, in order.
+        pages: PageList<'a>,
+    },
+    /// `kmap NAME PAGES [INDEX]`: a kept `kmap` of one page, an alias of it.
+    Kmap {
+        /// The alias's name.
+        name: &'a str,
+        /// The pages object.
+        pages: &'a str,
+        /// Which of its pages.
+        index: u64,
+    },
+    /// `kmap_local PAGES INDEX`: map one page for a moment, log where, unmap.
+    KmapLocal {
+        /// The pages object.
+        pages: &'a str,
+        /// Which of its pages.
+        index: u64,
+    },
     /// `cache destroy NAME` or `pool destroy NAME`.
     Destroy {
         /// The cache or pool.
@@ -195,8 +235,9 @@ impl Holder {
     }
 }
 
-/// The grammar: each command's syntax, what it does, and an example. Run in this order, the
-/// examples all succeed (the guest tests do so).
+/// The grammar: each command's syntax, what it does, and an example: one command, or a few
+/// separated by `; ` where one needs another first. Run in this order, the examples all succeed
+/// (the guest tests do so).
 pub(crate) const HELP: &[(&str, &str, &str)] = &[
     (
         "alloc NAME kmalloc|kzalloc|kvmalloc|vmalloc|vzalloc|vmalloc_32 SIZE [gfp=FLAG|...]",
@@ -229,6 +270,21 @@ pub(crate) const HELP: &[(&str, &str, &str)] = &[
         "check buf 0x5a",
     ),
     (
+        "vmap NAME PAGES [PAGES...]",
+        "vmap alloc_pages objects into one range: an alias with their bytes (they are busy until it is freed)",
+        "vmap view blk",
+    ),
+    (
+        "kmap_local PAGES INDEX",
+        "kmap_local_page page INDEX, log the address, kunmap_local",
+        "kmap_local blk 1",
+    ),
+    (
+        "kmap NAME PAGES [INDEX]",
+        "kmap page INDEX (default 0) and keep it mapped: an alias of that page",
+        "alloc pg pages 0; kmap km pg",
+    ),
+    (
         "cache create CACHE SIZE [align=N] [flags=HWCACHE_ALIGN|POISON|RED_ZONE|STORE_USER|CACHE_DMA|NO_MERGE]",
         "kmem_cache_create memlab_CACHE for SIZE-byte objects",
         "cache create objs 96 align=32 flags=POISON|NO_MERGE",
@@ -245,7 +301,7 @@ pub(crate) const HELP: &[(&str, &str, &str)] = &[
     ),
     (
         "free NAME | free all",
-        "free one object, or all (and every cache and pool)",
+        "free one object (an alias unmaps, its pages stay), or all (and every cache and pool)",
         "free obj",
     ),
     (
@@ -335,6 +391,44 @@ pub(crate) fn parse(bytes: &[u8]) -> Outcome<Command<'_>> {
             }
         },
         "cache" | "pool" => holder_command(verb, &mut words)?,
+        "vmap" => {
+            let name = new_name(words.next("NAME")?)?;
+            let mut pages = PageList {
+                names: [""; VMAP_MAX],
+                len: 0,
+            };
+            for word in words.words.by_ref() {
+                let page = words::name(word)?;
+                if pages.names().contains(&page) {
+                    return Err(refuse!(Inval, "vmap: '{page}' given twice"));
+                }
+                if pages.len == VMAP_MAX {
+                    return Err(refuse!(TooBig, "vmap: at most {VMAP_MAX} pages objects"));
+                }
+                pages.names[pages.len] = page;
+                pages.len += 1;
+            }
+            if pages.len == 0 {
+                return Err(refuse!(Inval, "vmap: PAGES missing"));
+            }
+            Command::Vmap { name, pages }
+        }
+        "kmap" => {
+            let name = new_name(words.next("NAME")?)?;
+            let pages = words::name(words.next("PAGES")?)?;
+            let index = match words.words.next() {
+                Some(word) => words::number(word)?,
+                None => 0,
+            };
+            words.end()?;
+            Command::Kmap { name, pages, index }
+        }
+        "kmap_local" => {
+            let pages = words::name(words.next("PAGES")?)?;
+            let index = words::number(words.next("INDEX")?)?;
+            words.end()?;
+            Command::KmapLocal { pages, index }
+        }
         _ => return Err(refuse!(Inval, "unknown command '{verb}' (see help)")),
     };
     Ok(command)
@@ -505,9 +599,50 @@ mod tests {
 
     #[test]
     fn every_help_example_parses() {
-        for (syntax, _, example) in HELP {
-            assert!(parse(example.as_bytes()).is_ok(), "{syntax}: {example}");
+        for (syntax, _, examples) in HELP {
+            for example in examples.split("; ") {
+                assert!(parse(example.as_bytes()).is_ok(), "{syntax}: {example}");
+            }
         }
+    }
+
+    #[test]
+    fn aliases_parse() {
+        let Ok(Command::Vmap { name, pages }) = parse(b"vmap v a b\tc") else {
+            panic!("vmap did not parse");
+        };
+        assert_eq!((name, pages.names()), ("v", &["a", "b", "c"][..]));
+        assert_eq!(
+            parse(b"kmap k p"),
+            Ok(Command::Kmap {
+                name: "k",
+                pages: "p",
+                index: 0
+            })
+        );
+        assert_eq!(
+            parse(b"kmap k p 0x3"),
+            Ok(Command::Kmap {
+                name: "k",
+                pages: "p",
+                index: 3
+            })
+        );
+        assert_eq!(
+            parse(b"kmap_local p 2"),
+            Ok(Command::KmapLocal {
+                pages: "p",
+                index: 2
+            })
+        );
+        let many = format!(
+            "vmap v {}",
+            (0..=VMAP_MAX)
+                .map(|i| format!("p{i}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        assert_eq!(errno(many.as_bytes()), Errno::TooBig);
     }
 
     #[test]
@@ -654,6 +789,16 @@ mod tests {
             b"pool create p 1 slab:",
             b"pool create p 1 kmalloc:8 extra",
             b"pool destroy p extra",
+            b"vmap",
+            b"vmap v",
+            b"vmap all p",
+            b"vmap v a a",
+            b"vmap v a b/c",
+            b"kmap k",
+            b"kmap k p 1 2",
+            b"kmap k p -1",
+            b"kmap_local p",
+            b"kmap_local p 1 2",
         ] {
             assert_eq!(
                 errno(bad),

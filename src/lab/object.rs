@@ -7,6 +7,10 @@
 //! reference of its cache or pool (the wrappers' owned forms), so whatever order they are
 //! dropped in, the last one destroys it. The lab's own rule on top (`EBUSY` while anything uses
 //! a cache or pool) keeps `destroy` honest: it never leaves a cache alive behind the user.
+//!
+//! Aliases (`vmap`, `kmap`) take the alloc_pages blocks they map, as the wrappers do: the pages
+//! object stays in the table as [`Memory::Lent`], and its bytes are reached through the alias
+//! that holds its block (see [`super::alias`]). One alias per pages object at a time.
 
 use core::fmt;
 
@@ -19,6 +23,7 @@ use crate::{
     mm::{
         gfp::Gfp,
         kmalloc::KmallocBuf,
+        kmap::Kmap,
         kmem_cache::{
             KmemCache,
             SlabObject, //
@@ -32,10 +37,14 @@ use crate::{
             Pages, //
         },
         vmalloc::VmallocBuf,
+        vmap::Vmap,
     },
     shim,
 };
-use kernel::sync::Arc;
+use kernel::{
+    alloc::KVec,
+    sync::Arc, //
+};
 
 /// The memory an object owns, as the wrapper that frees it.
 pub(crate) enum Memory {
@@ -55,6 +64,33 @@ pub(crate) enum Memory {
     Cache(Arc<KmemCache>),
     /// A memory pool (mempool_create): its reserve is not the user's to read.
     Pool(Arc<Mempool>),
+    /// A vmap of the blocks of alloc_pages objects, which it holds while mapped.
+    Vmap {
+        /// The mapping, holding the blocks.
+        map: Vmap,
+        /// The pages objects the blocks belong to, in block order.
+        pages: KVec<Name>,
+    },
+    /// A kept kmap of one page of an alloc_pages object, whose block it holds while mapped.
+    Kmap {
+        /// The mapping, holding the block.
+        map: Kmap,
+        /// The pages object the block belongs to.
+        pages: Name,
+    },
+    /// An alloc_pages object whose block an alias holds; where the block lies, for `objects`.
+    Lent {
+        /// The alias holding the block.
+        alias: Name,
+        /// The block's place among the alias's blocks.
+        block: usize,
+        /// The block's direct-map address.
+        address: usize,
+        /// The block's first page frame.
+        pfn: u64,
+        /// The block's size in bytes.
+        len: usize,
+    },
 }
 
 /// How many physical runs `objects` lists for one object before it says how many more there are.
@@ -75,7 +111,7 @@ pub(crate) struct Object {
 }
 
 impl Object {
-    /// The object's bytes; `None` for caches and pools.
+    /// The object's bytes; `None` for caches, pools and lent pages (see [`super::alias`]).
     pub(crate) fn bytes(&self) -> Option<&[u8]> {
         Some(match &self.memory {
             Memory::Kmalloc(buf) => buf.as_slice(),
@@ -84,11 +120,13 @@ impl Object {
             Memory::FreePages(pages) => pages.as_slice(),
             Memory::Slab(object) => object.as_slice(),
             Memory::Element(element) => element.as_slice(),
-            Memory::Cache(_) | Memory::Pool(_) => return None,
+            Memory::Vmap { map, .. } => map.as_slice(),
+            Memory::Kmap { map, .. } => map.as_slice(),
+            Memory::Cache(_) | Memory::Pool(_) | Memory::Lent { .. } => return None,
         })
     }
 
-    /// The object's bytes, writable; `None` for caches and pools.
+    /// The object's bytes, writable; `None` for caches, pools and lent pages.
     pub(crate) fn bytes_mut(&mut self) -> Option<&mut [u8]> {
         Some(match &mut self.memory {
             Memory::Kmalloc(buf) => buf.as_mut_slice(),
@@ -97,7 +135,9 @@ impl Object {
             Memory::FreePages(pages) => pages.as_mut_slice(),
             Memory::Slab(object) => object.as_mut_slice(),
             Memory::Element(element) => element.as_mut_slice(),
-            Memory::Cache(_) | Memory::Pool(_) => return None,
+            Memory::Vmap { map, .. } => map.as_mut_slice(),
+            Memory::Kmap { map, .. } => map.as_mut_slice(),
+            Memory::Cache(_) | Memory::Pool(_) | Memory::Lent { .. } => return None,
         })
     }
 
@@ -116,6 +156,9 @@ impl Object {
             Memory::Element(element) => element.pool().element_size() as u64,
             Memory::Cache(cache) => cache.object_size() as u64,
             Memory::Pool(pool) => (pool.min_nr() * pool.element_size()) as u64,
+            Memory::Vmap { map, .. } => map.len() as u64,
+            Memory::Kmap { .. } => kernel::page::PAGE_SIZE as u64,
+            Memory::Lent { len, .. } => *len as u64,
         }
     }
 
@@ -125,6 +168,7 @@ impl Object {
             // CAST: pointer to address, for display.
             Memory::Cache(cache) => cache.as_raw() as usize,
             Memory::Pool(pool) => pool.addr(),
+            Memory::Lent { address, .. } => *address,
             // CAST: pointer to address, for display.
             _ => self.bytes().map_or(0, |bytes| bytes.as_ptr() as usize),
         }
@@ -151,6 +195,23 @@ impl Object {
             Memory::FreePages(pages) => block(pages.placement().pfn),
             Memory::Slab(object) => bytes(object.phys_addr(), self.real_size()),
             Memory::Element(element) => bytes(element.phys_addr(), self.real_size()),
+            Memory::Vmap { map, .. } => {
+                let pfns = map.blocks().iter().flat_map(|block| {
+                    let start = block.placement().pfn;
+                    // CAST: `usize` fits `u64`.
+                    (0..block.count() as u64).map(move |page| start + page)
+                });
+                return write_runs(f, pfn_runs(pfns));
+            }
+            Memory::Kmap { map, .. } => {
+                // CAST: `usize` fits `u64`.
+                let pfn = map.block().placement().pfn + map.index() as u64;
+                PfnRange {
+                    start: pfn,
+                    end: pfn + 1,
+                }
+            }
+            Memory::Lent { pfn, .. } => block(*pfn),
             Memory::Cache(_) | Memory::Pool(_) => return f.write_str("- -"),
         };
         write_runs(f, core::iter::once(run))
@@ -173,9 +234,16 @@ impl Object {
             (_, Some(gfp)) => write!(f, " {gfp}")?,
             (_, None) => f.write_str(" -")?,
         }
-        match &self.parent {
-            Some(parent) => writeln!(f, " {}", parent.as_str()),
-            None => writeln!(f, " -"),
+        match (&self.memory, &self.parent) {
+            (Memory::Vmap { pages, .. }, _) => {
+                for (i, page) in pages.iter().enumerate() {
+                    write!(f, "{}{}", if i == 0 { " " } else { "," }, page.as_str())?;
+                }
+                writeln!(f)
+            }
+            (Memory::Kmap { map, pages }, _) => writeln!(f, " {}[{}]", pages.as_str(), map.index()),
+            (_, Some(parent)) => writeln!(f, " {}", parent.as_str()),
+            (_, None) => writeln!(f, " -"),
         }
     }
 }

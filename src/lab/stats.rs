@@ -41,11 +41,17 @@ pub(crate) enum Api {
     MempoolCreate,
     /// `mempool_alloc` / `mempool_free`.
     MempoolAlloc,
+    /// `vmap` / `vunmap`.
+    Vmap,
+    /// `kmap` / `kunmap`.
+    Kmap,
+    /// `kmap_local_page` / `kunmap_local` (one-shot: calls only).
+    KmapLocal,
 }
 
 impl Api {
     /// Every API, in the order `stats` lists them.
-    pub(crate) const ALL: [Self; 14] = [
+    pub(crate) const ALL: [Self; 17] = [
         Self::Kmalloc,
         Self::Kzalloc,
         Self::Krealloc,
@@ -60,6 +66,9 @@ impl Api {
         Self::KmemCacheAlloc,
         Self::MempoolCreate,
         Self::MempoolAlloc,
+        Self::Vmap,
+        Self::Kmap,
+        Self::KmapLocal,
     ];
 
     /// The kernel function's name.
@@ -79,6 +88,9 @@ impl Api {
             Self::KmemCacheAlloc => "kmem_cache_alloc",
             Self::MempoolCreate => "mempool_create",
             Self::MempoolAlloc => "mempool_alloc",
+            Self::Vmap => "vmap",
+            Self::Kmap => "kmap",
+            Self::KmapLocal => "kmap_local_page",
         }
     }
 

@@ -201,6 +201,11 @@ impl<T: 'static, S: DerefMut<Target = [Option<Entry<T>>]>> Table<S> {
     }
 
     /// The object with `id`, if it still lives.
+    pub(crate) fn by_id(&self, id: u64) -> Option<&Entry<T>> {
+        self.entries().find(|entry| entry.id == id)
+    }
+
+    /// The object with `id`, if it still lives.
     pub(crate) fn by_id_mut(&mut self, id: u64) -> Option<&mut Entry<T>> {
         self.slots.iter_mut().flatten().find(|entry| entry.id == id)
     }

@@ -9,12 +9,19 @@
 //! exactly the reverse order of their creation (the LIFO rule of
 //! [`highmem.rst`](srctree/Documentation/mm/highmem.rst)) because closures nest.
 //!
+//! `kmap` (not `kmap_local`) mappings are global and may live long: [`Kmap`] is the owned form,
+//! for a mapping kept across calls. It takes the block, so the page cannot be freed while mapped,
+//! and gives it back, still valid, when unmapped ([`Kmap::into_pages`]).
+//!
 //! On x86_64 there is no HIGHMEM (it exists only on 32-bit x86): every page is in the direct map,
 //! both functions return `page_address(page)` and the unmaps do nothing. memlab still makes the
 //! real calls, so the code is correct where HIGHMEM exists. `kmap` may sleep and is deprecated in
 //! favour of `kmap_local_page`, which never sleeps (it disables migration, not preemption).
 
+use core::ptr::NonNull;
+
 use kernel::{
+    bindings,
     page::PAGE_SIZE,
     prelude::*, //
 };
@@ -88,6 +95,133 @@ pub(crate) fn with_kmap_local<R>(
     Ok(result)
 }
 
+/// A `kmap` of page `index` of a block it owns, kept until dropped.
+///
+/// # Invariants
+///
+/// `page` is page `index` of `pages`, and `addr` is what `kmap` returned for it, not yet
+/// unmapped; `pages` is owned by `self` and not freed while mapped.
+///
+/// # Context
+///
+/// [`Kmap::new`], [`Kmap::into_pages`] and the drop call `kmap`/`kunmap`, which may sleep: use
+/// them in process context. Each calls `might_sleep()` first, so `CONFIG_DEBUG_ATOMIC_SLEEP`
+/// reports a misuse every time.
+pub(crate) struct Kmap {
+    pages: Pages,
+    index: usize,
+    page: NonNull<bindings::page>,
+    addr: NonNull<u8>,
+}
+
+// SAFETY: `kmap` mappings are global (not tied to a CPU or task): the page may be read, written
+// and unmapped from any thread; `Kmap` owns the block and the mapping exclusively.
+unsafe impl Send for Kmap {}
+
+// SAFETY: Shared access only reads.
+unsafe impl Sync for Kmap {}
+
+impl Kmap {
+    /// Maps page `index` of `pages` with `kmap`, keeping the block. May sleep.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` if `pages` has no page `index`; the block comes back with the error.
+    pub(crate) fn new(pages: Pages, index: usize) -> Result<Self, (Error, Pages)> {
+        let page = match page_of(&pages, index).map(NonNull::new) {
+            Ok(Some(page)) => page,
+            Ok(None) => return Err((EINVAL, pages)),
+            Err(err) => return Err((err, pages)),
+        };
+        kernel::task::might_sleep();
+        // SAFETY: `page` is a valid `struct page` of the block `pages`, which moves into the
+        // result and stays allocated until the mapping is gone (`unmap`).
+        let addr = unsafe { generated::memlab_kmap(page.as_ptr()) };
+        let Some(addr) = NonNull::new(addr.cast::<u8>()) else {
+            return Err((ENOMEM, pages));
+        };
+        // INVARIANT: `kmap` mapped page `index` of `pages` at `addr`; `pages` moves in.
+        Ok(Self {
+            pages,
+            index,
+            page,
+            addr,
+        })
+    }
+
+    /// The mapping's address.
+    pub(crate) fn addr(&self) -> usize {
+        // CAST: pointer to address.
+        self.addr.as_ptr() as usize
+    }
+
+    /// Which page of the block is mapped.
+    pub(crate) fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The mapped page's bytes, through the mapping.
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        // SAFETY: `addr` maps one page of initialised bytes (`Pages<u8>`) for as long as `self`
+        // lives (type invariants); shared access only reads.
+        unsafe { core::slice::from_raw_parts(self.addr.as_ptr(), PAGE_SIZE) }
+    }
+
+    /// The mapped page's bytes through the mapping, writable.
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [u8] {
+        // SAFETY: As in `as_slice`; `&mut self` excludes every other view of the block.
+        unsafe { core::slice::from_raw_parts_mut(self.addr.as_ptr(), PAGE_SIZE) }
+    }
+
+    /// The whole block, readable through its direct-map address.
+    pub(crate) fn block(&self) -> &Pages {
+        &self.pages
+    }
+
+    /// The whole block's bytes, writable through its direct-map address. The block itself stays
+    /// out of reach while mapped: a `&mut Pages` would let a caller swap it out and free it.
+    pub(crate) fn block_bytes_mut(&mut self) -> &mut [u8] {
+        self.pages.as_mut_slice()
+    }
+
+    /// Runs `f` on page `index` of the block, mapped for the call with `kmap_local_page` (see
+    /// [`with_kmap_local`]); the block never leaves the mapping.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` if the block has no page `index`.
+    pub(crate) fn with_kmap_local<R>(
+        &mut self,
+        index: usize,
+        f: impl FnOnce(&mut [u8]) -> R,
+    ) -> Result<R> {
+        with_kmap_local(&mut self.pages, index, f)
+    }
+
+    /// Unmaps and gives the block back, still owned and valid.
+    pub(crate) fn into_pages(self) -> Pages {
+        let mut this = core::mem::ManuallyDrop::new(self);
+        this.unmap();
+        // SAFETY: `this` is never used or dropped again, so `pages` is moved out exactly once.
+        unsafe { core::ptr::read(&this.pages) }
+    }
+
+    fn unmap(&mut self) {
+        // See "Context" on the type.
+        kernel::task::might_sleep();
+        // SAFETY: `page` was mapped by `kmap` in `new` and not unmapped since (type invariant);
+        // callers unmap once, right before the value is gone.
+        unsafe { generated::memlab_kunmap(self.page.as_ptr()) };
+    }
+}
+
+impl Drop for Kmap {
+    fn drop(&mut self) {
+        // The mapping goes first; the block is freed afterwards, when `pages` is dropped.
+        self.unmap();
+    }
+}
+
 #[kunit_tests(memlab_kmap)]
 mod tests {
     use super::*;
@@ -110,6 +244,36 @@ mod tests {
         assert_eq!(mapped, expected);
         assert_eq!(pages.as_slice()[PAGE_SIZE + 7], 0x42);
         assert_eq!(with_kmap(&mut pages, 2, |_| ()).err(), Some(EINVAL));
+        Ok(())
+    }
+
+    #[test]
+    fn a_kept_kmap_round_trips_and_gives_the_block_back() -> Result {
+        let pages = Pages::zeroed(1, Gfp::KERNEL)?;
+        let expected = direct_map_address(&pages, 1);
+        let mut map = Kmap::new(pages, 1).map_err(|(err, _)| err)?;
+        assert_eq!((map.addr(), map.index()), (expected, 1));
+        map.as_mut_slice()[9] = 0x99;
+        assert_eq!(map.block().as_slice()[PAGE_SIZE + 9], 0x99);
+        map.block_bytes_mut()[PAGE_SIZE + 10] = 0x77;
+        assert_eq!(map.as_slice()[10], 0x77);
+        // Page 0 is not mapped: untouched.
+        assert!(map.block().as_slice()[..PAGE_SIZE].iter().all(|&b| b == 0));
+        let pages = map.into_pages();
+        assert_eq!(
+            pages.as_slice()[PAGE_SIZE + 9..PAGE_SIZE + 11],
+            [0x99, 0x77]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_kmap_of_a_missing_page_gives_the_block_back() -> Result {
+        let mut pages = Pages::zeroed(0, Gfp::KERNEL)?;
+        pages.as_mut_slice()[0] = 0x42;
+        let (err, pages) = Kmap::new(pages, 1).err().ok_or(EINVAL)?;
+        assert_eq!(err, EINVAL);
+        assert_eq!(pages.as_slice()[0], 0x42);
         Ok(())
     }
 

@@ -21,7 +21,10 @@ use kernel::{
 };
 
 use crate::{
-    mm::pages::Pages,
+    mm::{
+        kmap,
+        pages::Pages, //
+    },
     shim::generated, //
 };
 
@@ -57,32 +60,55 @@ impl Vmap {
     /// # Errors
     ///
     /// `EINVAL` if `blocks` is empty; `ENOMEM` if the page list or the mapping cannot be
-    /// allocated (the pages are then freed with `blocks`).
+    /// allocated (the pages are then freed with `blocks`; [`Vmap::try_new`] gives them back).
     pub(crate) fn new(blocks: KVec<Pages>) -> Result<Self> {
+        Self::try_new(blocks).map_err(|(err, _blocks)| err)
+    }
+
+    /// As [`Vmap::new`], but a failure hands `blocks` back, untouched, with the error: for callers
+    /// that lend pages they must not lose.
+    ///
+    /// # Errors
+    ///
+    /// As [`Vmap::new`].
+    pub(crate) fn try_new(blocks: KVec<Pages>) -> Result<Self, (Error, KVec<Pages>)> {
         kernel::task::might_sleep();
         let count: usize = blocks.iter().map(Pages::count).sum();
-        if count == 0 {
-            return Err(EINVAL);
-        }
-        let mut list = KVec::<*mut bindings::page>::with_capacity(count, GFP_KERNEL)?;
-        for block in &blocks {
-            for index in 0..block.count() {
-                let page = block.page(index).ok_or(EINVAL)?;
-                list.push(page.as_ptr(), GFP_KERNEL)?;
-            }
-        }
-        let count_u32 = u32::try_from(count).map_err(|_| EINVAL)?;
+        let mut list = match Self::page_list(&blocks, count) {
+            Ok(list) => list,
+            Err(err) => return Err((err, blocks)),
+        };
+        let Ok(count_u32) = u32::try_from(count) else {
+            return Err((EINVAL, blocks));
+        };
         // SAFETY: `list` holds `count_u32` valid `struct page` pointers of blocks `blocks` owns,
         // which move into the result and stay allocated while mapped; vmap reads the list only
         // during the call (no VM_MAP_PUT_PAGES) and `list` outlives it.
         let addr = unsafe { generated::memlab_vmap(list.as_mut_ptr(), count_u32) };
-        let addr = NonNull::new(addr.cast::<u8>()).ok_or(ENOMEM)?;
+        let Some(addr) = NonNull::new(addr.cast::<u8>()) else {
+            return Err((ENOMEM, blocks));
+        };
         // INVARIANT: `vmap` mapped the `count` pages of `blocks` at `addr`; `blocks` moves in.
         Ok(Self {
             addr,
             count,
             blocks,
         })
+    }
+
+    /// The `struct page` pointers of the `count` pages of `blocks`, in order.
+    fn page_list(blocks: &[Pages], count: usize) -> Result<KVec<*mut bindings::page>> {
+        if count == 0 {
+            return Err(EINVAL);
+        }
+        let mut list = KVec::with_capacity(count, GFP_KERNEL)?;
+        for block in blocks {
+            for index in 0..block.count() {
+                let page = block.page(index).ok_or(EINVAL)?;
+                list.push(page.as_ptr(), GFP_KERNEL)?;
+            }
+        }
+        Ok(list)
     }
 
     /// The size of the mapping in bytes.
@@ -99,6 +125,28 @@ impl Vmap {
     /// The mapped pages, each readable through its own direct-map address.
     pub(crate) fn blocks(&self) -> &[Pages] {
         &self.blocks
+    }
+
+    /// The bytes of block `index`, writable, through the block's own direct-map address (not
+    /// the mapping); `None` if there is no such block. The blocks themselves stay out of reach
+    /// while mapped: a `&mut Pages` would let a caller swap one out and free it.
+    pub(crate) fn block_bytes_mut(&mut self, index: usize) -> Option<&mut [u8]> {
+        self.blocks.get_mut(index).map(Pages::as_mut_slice)
+    }
+
+    /// Runs `f` on page `index` of block `block`, mapped for the call with `kmap_local_page`
+    /// (see [`kmap::with_kmap_local`]); the block never leaves the mapping.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` if there is no such block or page.
+    pub(crate) fn with_kmap_local<R>(
+        &mut self,
+        block: usize,
+        index: usize,
+        f: impl FnOnce(&mut [u8]) -> R,
+    ) -> Result<R> {
+        kmap::with_kmap_local(self.blocks.get_mut(block).ok_or(EINVAL)?, index, f)
     }
 
     /// The bytes, through the mapping.
@@ -199,6 +247,26 @@ mod tests {
     #[test]
     fn nothing_to_map_is_an_error() {
         assert_eq!(Vmap::new(KVec::new()).err(), Some(EINVAL));
+    }
+
+    #[test]
+    fn a_failed_mapping_gives_the_pages_back() -> Result {
+        let blocks = scattered_blocks()?;
+        let first = blocks[0].as_slice().as_ptr();
+        // The page list's allocation is the first decision point of `try_new`.
+        let Some(result) = testing::fail_nth(1, || Vmap::try_new(blocks)) else {
+            return Ok(());
+        };
+        let (err, blocks) = result.err().ok_or(EINVAL)?;
+        assert_eq!(err, ENOMEM);
+        assert_eq!(blocks.len(), 3);
+        assert_eq!(blocks[0].as_slice().as_ptr(), first);
+        // The same blocks map now, and the direct map and the mapping see each other's writes.
+        let mut map = Vmap::try_new(blocks).map_err(|(err, _)| err)?;
+        map.block_bytes_mut(2).ok_or(EINVAL)?[5] = 0x5e;
+        assert_eq!(map.as_slice()[3 * PAGE_SIZE + 5], 0x5e);
+        assert!(map.block_bytes_mut(3).is_none());
+        Ok(())
     }
 
     #[test]

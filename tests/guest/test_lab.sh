@@ -49,14 +49,20 @@ refused() {
 	refused_bytes "$1" /tmp/lab.cmd
 }
 
-# The help examples, in order: each must succeed.
+# The help examples, in order (a line's example may be a few commands joined by '; '): each
+# must succeed.
 help_examples() {
 	n=0
 	while IFS= read -r line; do
-		example=${line##*e.g.: }
-		[ "$example" != "$line" ] || continue
-		lab "$example" || { echo "help example '$example' failed: $(cat "$ctl")"; return 1; }
-		n=$((n + 1))
+		examples=${line##*e.g.: }
+		[ "$examples" != "$line" ] || continue
+		while :; do
+			example=${examples%%; *}
+			lab "$example" || { echo "help example '$example' failed: $(cat "$ctl")"; return 1; }
+			n=$((n + 1))
+			[ "$example" != "$examples" ] || break
+			examples=${examples#*; }
+		done
 	done <"$MEMLAB_DEBUGFS/help"
 	echo "$n examples"
 	[ "$n" -ge 5 ] && grep -qx ok "$ctl"
@@ -177,6 +183,35 @@ check lab_page_pool_element_is_a_block sh -c "grep -Eq '^pe +mempool_alloc +8192
 check lab_stats_count_caches_and_pools sh -c "grep -Eq '^kmem_cache_create +[3-9] +[2-9] +' '$MEMLAB_DEBUGFS/stats' && grep -Eq '^mempool_alloc +2 +1 +1 +8192 ' '$MEMLAB_DEBUGFS/stats'"
 # Left alive for rmmod: a cache with an object and a pool over it with an element out.
 check lab_leave_a_cache_and_pool_in_use sh -c "echo 'cache create c3 64' >'$ctl' && echo 'alloc s3 cache:c3' >'$ctl' && echo 'pool create p3 1 slab:c3' >'$ctl' && echo 'alloc e3 pool:p3' >'$ctl'"
+
+# Aliases: a vmap or kmap takes the blocks of alloc_pages objects; the bytes are shared both ways.
+data=$MEMLAB_DEBUGFS/data
+check lab_alias_pages sh -c "echo 'alloc ap1 pages 1' >'$ctl' && echo 'alloc ap2 pages 0' >'$ctl' && echo 'fill ap1 0x11' >'$ctl' && echo 'fill ap2 0x22' >'$ctl'"
+check lab_vmap lab 'vmap av ap1 ap2'
+check lab_vmap_line sh -c "grep -Eq '^av +vmap +12288 +12288 +0x[0-9a-f]+ 0x[0-9a-f]+-0x[0-9a-f]+(,0x[0-9a-f]+-0x[0-9a-f]+)? [A-Za-z0-9,]+ - ap1,ap2$' '$MEMLAB_DEBUGFS/objects'"
+check lab_vmap_logged sh -c "dmesg | grep -Eq 'memlab: vmap av: vmap\(3 pages, PAGE_KERNEL\) = 0x[0-9a-f]+, 12288 bytes'"
+check lab_vmap_shows_the_pages_bytes sh -c "echo 'check ap1 0x11' >'$ctl' && dd if='$data/av' bs=4096 count=2 2>/dev/null | cmp - '$data/ap1' && dd if='$data/av' bs=4096 skip=2 2>/dev/null | cmp - '$data/ap2'"
+check lab_write_through_vmap_read_through_pages sh -c "echo 'fill av pattern 9' >'$ctl' && echo 'check ap1 pattern 9' >'$ctl' && dd if='$data/av' bs=4096 skip=2 2>/dev/null | cmp - '$data/ap2'"
+check lab_write_through_pages_read_through_vmap sh -c "head -c 4096 /dev/urandom >/tmp/lab.ap2 && dd if=/tmp/lab.ap2 of='$data/ap2' bs=4096 2>/dev/null && dd if='$data/av' bs=4096 skip=2 2>/dev/null | cmp - /tmp/lab.ap2"
+check lab_lent_pages_free_ebusy refused EBUSY 'free ap1'
+check lab_lent_pages_second_vmap_ebusy refused EBUSY 'vmap av2 ap1'
+check lab_lent_pages_kmap_ebusy refused EBUSY 'kmap ak2 ap2'
+check lab_kmap_local_through_the_alias lab 'kmap_local ap1 1'
+check lab_kmap_local_logged sh -c "dmesg | grep -Eq 'memlab: kmap_local ap1 1: kmap_local_page\(\) = 0x[0-9a-f]+, then kunmap_local'"
+check lab_kmap_local_missing_page_einval refused EINVAL 'kmap_local ap1 2'
+check lab_vmap_of_kmalloc_einval refused EINVAL 'vmap av2 km'
+check lab_vmap_of_missing_enoent refused ENOENT 'vmap av2 nothing'
+check lab_vmap_name_taken_eexist refused EEXIST 'vmap av ap1'
+check lab_vmap_twice_the_same_einval refused EINVAL 'vmap av2 pg pg'
+check lab_free_alias_keeps_the_pages sh -c "cat '$data/av' >/tmp/lab.av && echo 'free av' >'$ctl' && dd if=/tmp/lab.av bs=4096 count=2 2>/dev/null | cmp - '$data/ap1' && dd if=/tmp/lab.av bs=4096 skip=2 2>/dev/null | cmp - '$data/ap2'"
+check lab_free_alias_logged sh -c "dmesg | grep -Eq 'memlab: free av: vunmap\(0x[0-9a-f]+\); its pages stay'"
+check lab_pages_free_again lab 'free ap1'
+check lab_kmap lab 'kmap ak ap2 0'
+check lab_kmap_line sh -c "grep -Eq '^ak +kmap +4096 +4096 +0x[0-9a-f]+ 0x[0-9a-f]+-0x[0-9a-f]+ [A-Za-z0-9]+ - ap2\[0\]$' '$MEMLAB_DEBUGFS/objects'"
+check lab_write_through_kmap_read_through_pages sh -c "head -c 4096 /dev/urandom >/tmp/lab.ak && dd if=/tmp/lab.ak of='$data/ak' bs=4096 2>/dev/null && cmp /tmp/lab.ak '$data/ap2'"
+check lab_kmap_missing_page_einval refused EINVAL 'kmap ak3 pg 8'
+check lab_stats_count_aliases sh -c "grep -Eq '^vmap +2 +2 +0 ' '$MEMLAB_DEBUGFS/stats' && grep -Eq '^kmap +[1-9]' '$MEMLAB_DEBUGFS/stats' && grep -Eq '^kmap_local_page +[1-9]' '$MEMLAB_DEBUGFS/stats'"
+# ak stays mapped for rmmod, which frees it before ap2.
 
 # Four writers and two readers at once, then every name they used is free again.
 lab_writer() {

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Aliases in the lab: `vmap`, `kmap` and the one-shot `kmap_local`, over alloc_pages objects.
+//!
+//! An alias takes the blocks it maps from their pages objects, as the wrappers' [`Vmap`] and
+//! [`Kmap`] do, so no block can be freed while mapped. The pages objects stay in the table as
+//! [`Memory::Lent`]: still named, still listed, their bytes still readable and writable through
+//! `data/<name>`, `fill` and `check` (resolved here to the block inside the alias), but busy:
+//! `free` answers `EBUSY` and a second alias cannot take them. Freeing the alias unmaps and
+//! gives every block back to its pages object, under the lab mutex, so no command ever sees a
+//! block in between.
+
+use kernel::prelude::*;
+
+use crate::{
+    lab::{
+        control::{
+            data_file,
+            Lab,
+            LabTable,
+            Slot,
+            State, //
+        },
+        grammar::PageList,
+        object::{
+            Memory,
+            Object, //
+        },
+        reply::{
+            refuse,
+            Outcome,
+            Refusal, //
+        },
+        stats::Api,
+        table::Name,
+    },
+    mm::{
+        kmap::{
+            self,
+            Kmap, //
+        },
+        pages::Pages,
+        vmap::Vmap,
+    },
+};
+
+/// The bytes of the object with `id`: its own, or for lent pages, its block inside the alias.
+/// `None` when it is gone or has no bytes (a cache, a pool).
+pub(crate) fn bytes(table: &LabTable, id: u64) -> Option<&[u8]> {
+    let object = &table.by_id(id)?.value.object;
+    let Memory::Lent { alias, block, .. } = &object.memory else {
+        return object.bytes();
+    };
+    match &table.get(alias.as_str()).ok()?.value.object.memory {
+        Memory::Vmap { map, .. } => Some(map.blocks().get(*block)?.as_slice()),
+        Memory::Kmap { map, .. } => Some(map.block().as_slice()),
+        _ => None,
+    }
+}
+
+/// As [`bytes`], writable.
+pub(crate) fn bytes_mut(table: &mut LabTable, id: u64) -> Option<&mut [u8]> {
+    let lent = match &table.by_id(id)?.value.object.memory {
+        Memory::Lent { alias, block, .. } => Some((*alias, *block)),
+        _ => None,
+    };
+    let Some((alias, block)) = lent else {
+        return table.by_id_mut(id)?.value.object.bytes_mut();
+    };
+    match &mut table.get_mut(alias.as_str()).ok()?.object.memory {
+        Memory::Vmap { map, .. } => map.block_bytes_mut(block),
+        Memory::Kmap { map, .. } => Some(map.block_bytes_mut()),
+        _ => None,
+    }
+}
+
+/// Checks that `name` is an alloc_pages object no alias holds, and returns its page count.
+fn lendable(state: &State, name: &str) -> Outcome<usize> {
+    match &state.table.get(name)?.value.object.memory {
+        Memory::Pages(pages) => Ok(pages.count()),
+        Memory::Lent { alias, .. } => Err(refuse!(
+            Busy,
+            "'{name}' is mapped by '{}' (one alias at a time)",
+            alias.as_str()
+        )),
+        _ => Err(refuse!(
+            Inval,
+            "'{name}' is not an alloc_pages object (alloc NAME pages ORDER)"
+        )),
+    }
+}
+
+/// Takes the block of pages object `name` for block `block` of alias `alias`, leaving it
+/// [`Memory::Lent`]; `None` unless [`lendable`] accepted it.
+fn lend(state: &mut State, name: &str, alias: &str, block: usize) -> Option<Pages> {
+    let object = &mut state.table.get_mut(name).ok()?.object;
+    let Memory::Pages(pages) = &object.memory else {
+        return None;
+    };
+    let lent = Memory::Lent {
+        alias: Name::new(alias),
+        block,
+        address: object.address(),
+        pfn: pages.placement().pfn,
+        len: pages.len(),
+    };
+    match core::mem::replace(&mut object.memory, lent) {
+        Memory::Pages(pages) => Some(pages),
+        // Checked just above, under the same borrow.
+        other => {
+            object.memory = other;
+            None
+        }
+    }
+}
+
+/// Gives `blocks` back to the pages objects `names`, in order. A block whose pages object is
+/// gone (it cannot be: lent pages are busy) is freed.
+fn give_back(state: &mut State, names: &[Name], blocks: impl IntoIterator<Item = Pages>) {
+    for (name, pages) in names.iter().zip(blocks) {
+        if let Ok(slot) = state.table.get_mut(name.as_str()) {
+            slot.object.memory = Memory::Pages(pages);
+        }
+    }
+}
+
+/// What is left to drop of a freed object once an alias gave its blocks back: the object, or
+/// `None` for an alias (its mapping is gone, its blocks are home).
+pub(crate) fn detach(state: &mut State, object: Object) -> Option<Object> {
+    match object.memory {
+        Memory::Vmap { map, pages } => {
+            give_back(state, &pages, map.into_pages());
+            None
+        }
+        Memory::Kmap { map, pages } => {
+            give_back(state, &[pages], [map.into_pages()]);
+            None
+        }
+        memory => Some(Object { memory, ..object }),
+    }
+}
+
+/// Takes the blocks of `names`, in order, for alias `alias`; on a failure gives back what it took.
+fn lend_all(state: &mut State, names: &[&str], alias: &str) -> Outcome<KVec<Pages>> {
+    let mut blocks = KVec::with_capacity(names.len(), GFP_KERNEL)
+        .map_err(|_| refuse!(NoMem, "{alias}: no memory for its block list"))?;
+    let mut lent = KVec::with_capacity(names.len(), GFP_KERNEL)
+        .map_err(|_| refuse!(NoMem, "{alias}: no memory for its block list"))?;
+    for (block, name) in names.iter().enumerate() {
+        let taken = lend(state, name, alias, block);
+        let Some(pages) = taken else {
+            give_back(state, &lent, blocks);
+            return Err(refuse!(Busy, "'{name}' changed under {alias}"));
+        };
+        // Both have room for every name: pushing cannot allocate.
+        let _ = lent.push_within_capacity(Name::new(name));
+        let _ = blocks.push_within_capacity(pages);
+    }
+    Ok(blocks)
+}
+
+/// Inserts an alias that `admit` accepted, with its data file, and counts it.
+fn insert(state: &mut State, name: &str, slot: Slot) -> Outcome {
+    let api = slot.object.api;
+    state
+        .table
+        .insert(name, 0, slot)
+        .map_err(|(refusal, slot)| {
+            // `admit` accepted it under this same lock, so this does not happen; if it did,
+            // the blocks go home before the refusal.
+            drop(detach(state, slot.object));
+            refusal
+        })?;
+    state.stats.allocated(api, 0);
+    Ok(())
+}
+
+/// `vmap NAME PAGES [PAGES...]`.
+pub(crate) fn vmap(lab: &Lab, state: &mut State, name: &str, pages: PageList<'_>) -> Outcome {
+    let api = Api::Vmap;
+    // An alias counts against the object limit, not the byte budget: its bytes are its pages'.
+    state.table.admit(name, 0)?;
+    for page in pages.names() {
+        lendable(state, page)?;
+    }
+    let data = data_file(lab, state, name)?;
+    let mut names = KVec::with_capacity(pages.names().len(), GFP_KERNEL)
+        .map_err(|_| refuse!(NoMem, "{name}: no memory for its page list"))?;
+    for page in pages.names() {
+        let _ = names.push_within_capacity(Name::new(page));
+    }
+    let blocks = lend_all(state, pages.names(), name)?;
+    let map = match Vmap::try_new(blocks) {
+        Ok(map) => map,
+        Err((err, blocks)) => {
+            give_back(state, &names, blocks);
+            return Err(if err == EINVAL {
+                refuse!(Inval, "vmap {name}: too many pages")
+            } else {
+                refuse!(NoMem, "vmap failed: out of memory")
+            });
+        }
+    };
+    pr_info!(
+        "vmap {name}: vmap({} pages, PAGE_KERNEL) = {:#x}, {} bytes\n",
+        map.len() / kernel::page::PAGE_SIZE,
+        map.addr(),
+        map.len()
+    );
+    let object = Object {
+        api,
+        // CAST: `usize` fits `u64`.
+        asked: map.len() as u64,
+        gfp: None,
+        parent: None,
+        memory: Memory::Vmap { map, pages: names },
+    };
+    insert(state, name, Slot::new(data, object))
+}
+
+/// Checks that page `index` exists in a block of `count` pages.
+fn page_index(name: &str, index: u64, count: usize) -> Outcome<usize> {
+    usize::try_from(index)
+        .ok()
+        .filter(|index| *index < count)
+        .ok_or_else(|| {
+            refuse!(
+                Inval,
+                "'{name}' has {count} page(s): INDEX 0 to {}",
+                count - 1
+            )
+        })
+}
+
+/// `kmap NAME PAGES [INDEX]`.
+pub(crate) fn kmap(lab: &Lab, state: &mut State, name: &str, pages: &str, index: u64) -> Outcome {
+    let api = Api::Kmap;
+    state.table.admit(name, 0)?;
+    let index = page_index(pages, index, lendable(state, pages)?)?;
+    let data = data_file(lab, state, name)?;
+    let mut blocks = lend_all(state, &[pages], name)?;
+    let Some(block) = blocks.pop() else {
+        return Err(refuse!(Busy, "'{pages}' changed under {name}"));
+    };
+    let map = match Kmap::new(block, index) {
+        Ok(map) => map,
+        Err((_, block)) => {
+            give_back(state, &[Name::new(pages)], [block]);
+            return Err(refuse!(Inval, "kmap {name}: '{pages}' has no page {index}"));
+        }
+    };
+    pr_info!(
+        "kmap {name}: kmap(page {index} of {pages}, pfn {:#x}) = {:#x}\n",
+        map.block().placement().pfn + index as u64,
+        map.addr()
+    );
+    let object = Object {
+        api,
+        asked: kernel::page::PAGE_SIZE as u64,
+        gfp: None,
+        parent: None,
+        memory: Memory::Kmap {
+            map,
+            pages: Name::new(pages),
+        },
+    };
+    insert(state, name, Slot::new(data, object))
+}
+
+/// `kmap_local PAGES INDEX`: maps the page for a moment, whether an alias holds its block or not.
+pub(crate) fn kmap_local(state: &mut State, pages: &str, index: u64) -> Outcome {
+    let (count, lent) = match &state.table.get(pages)?.value.object.memory {
+        Memory::Pages(block) => (block.count(), None),
+        Memory::Lent {
+            alias, block, len, ..
+        } => (len / kernel::page::PAGE_SIZE, Some((*alias, *block))),
+        _ => return Err(refuse!(Inval, "'{pages}' is not an alloc_pages object")),
+    };
+    let index = page_index(pages, index, count)?;
+    // CAST: pointer to address.
+    let address = |bytes: &mut [u8]| bytes.as_ptr() as usize;
+    let mapped = match lent {
+        None => match &mut state.table.get_mut(pages)?.object.memory {
+            Memory::Pages(block) => kmap::with_kmap_local(block, index, address),
+            _ => Err(EINVAL),
+        },
+        Some((alias, block)) => match &mut state.table.get_mut(alias.as_str())?.object.memory {
+            Memory::Vmap { map, .. } => map.with_kmap_local(block, index, address),
+            Memory::Kmap { map, .. } => map.with_kmap_local(index, address),
+            _ => Err(EINVAL),
+        },
+    };
+    let mapped = mapped.map_err(|_| refuse!(Inval, "kmap_local: '{pages}' has no page {index}"))?;
+    pr_info!("kmap_local {pages} {index}: kmap_local_page() = {mapped:#x}, then kunmap_local\n");
+    state.stats.called(Api::KmapLocal);
+    Ok(())
+}
+
+/// Why `free NAME` of a lent pages object is refused, or `None` if it is not lent.
+pub(crate) fn busy(object: &Object, name: &str) -> Option<Refusal> {
+    match &object.memory {
+        Memory::Lent { alias, .. } => Some(refuse!(
+            Busy,
+            "'{name}' is mapped by '{}': free that first",
+            alias.as_str()
+        )),
+        _ => None,
+    }
+}
