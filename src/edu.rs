@@ -69,6 +69,8 @@ mod regs {
     pub(super) const ID: usize = 0x00;
     /// Liveness check: reads back the bitwise NOT of what was written.
     pub(super) const LIVENESS: usize = 0x04;
+    /// Factorial: a write starts computing the factorial of the value, a read gives the result.
+    pub(super) const FACTORIAL: usize = 0x08;
     /// DMA source address (64-bit).
     pub(super) const DMA_SOURCE: usize = 0x80;
     /// DMA destination address (64-bit).
@@ -95,8 +97,11 @@ mod regs {
 ///   (the driver's unbind takes it out of the slot and drops it); once it is in the slot, its DMA
 ///   masks are set to 28 bits.
 /// - `regs` maps its BAR 0.
+/// - `kept` holds the buffers and windows kept for others (see [`kept`]); it is declared before
+///   `regs`, so its windows are unmapped before `regs` releases the claim of BAR 0.
 pub(crate) struct Edu {
     pdev: ARef<pci::Device>,
+    kept: kept::Kept,
     regs: IoMapping,
 }
 
@@ -179,48 +184,63 @@ impl Edu {
         device_offset: usize,
         len: usize,
     ) -> Result {
-        let in_buf = offset.checked_add(len).is_some_and(|end| end <= buf.len());
-        let in_device = device_offset
-            .checked_add(len)
-            .is_some_and(|end| end <= DEVICE_BUFFER_SIZE);
-        if len == 0 || !in_buf || !in_device || !buf.is_for(self) {
+        if !buf.is_for(self) {
             return Err(EINVAL);
         }
-        kernel::task::might_sleep();
-        // CAST: offsets below 4 KiB and buffer sizes fit `u64`.
-        let ram = buf.dma_handle() + offset as u64;
-        let device = regs::DEVICE_BUFFER + device_offset as u64;
-        let (source, destination, command) = match direction {
-            Direction::ToDevice => (ram, device, regs::DMA_RUN),
-            Direction::FromDevice => (device, ram, regs::DMA_RUN | regs::DMA_TO_RAM),
-        };
-        self.regs.write64(regs::DMA_SOURCE, source)?;
-        self.regs.write64(regs::DMA_DESTINATION, destination)?;
-        // CAST: `len <= 4096`.
-        self.regs.write64(regs::DMA_COUNT, len as u64)?;
-        self.regs.write64(regs::DMA_COMMAND, command)?;
-        // The engine runs from a timer 100 ms (guest time) later. `buf` stays borrowed mutably
-        // until the device reports completion: only then may the CPU touch or free it, so this
-        // waits for as long as that takes, and no error may end the wait early.
-        let mut polls: u32 = 0;
-        while self.dma_running() {
-            fsleep(Delta::from_millis(POLL_MS));
-            polls = polls.saturating_add(1);
-            if polls == WARN_AFTER_POLLS {
-                pr_warn!("edu: DMA still running after 5 s; waiting on\n");
-            }
-        }
-        Ok(())
+        transfer(&self.regs, direction, buf, offset, device_offset, len)
     }
+}
 
-    /// Whether the DMA engine is still running the transfer last started.
-    fn dma_running(&self) -> bool {
-        // The command register lies inside BAR 0 (`bind` refuses a smaller BAR), so the read
-        // cannot fail; if it ever did, "still running" is the answer that keeps the buffer safe.
-        self.regs
-            .read64(regs::DMA_COMMAND)
-            .map_or(true, |command| command & regs::DMA_RUN != 0)
+/// Runs one transfer of the DMA engine behind `bar` (edu's BAR 0) between `buf`, allocated for
+/// this device, and the device's buffer, and waits until the device is done.
+fn transfer(
+    bar: &IoMapping,
+    direction: Direction,
+    buf: &mut DmaCoherent<'_>,
+    offset: usize,
+    device_offset: usize,
+    len: usize,
+) -> Result {
+    let in_buf = offset.checked_add(len).is_some_and(|end| end <= buf.len());
+    let in_device = device_offset
+        .checked_add(len)
+        .is_some_and(|end| end <= DEVICE_BUFFER_SIZE);
+    if len == 0 || !in_buf || !in_device {
+        return Err(EINVAL);
     }
+    kernel::task::might_sleep();
+    // CAST: offsets below 4 KiB and buffer sizes fit `u64`.
+    let ram = buf.dma_handle() + offset as u64;
+    let device = regs::DEVICE_BUFFER + device_offset as u64;
+    let (source, destination, command) = match direction {
+        Direction::ToDevice => (ram, device, regs::DMA_RUN),
+        Direction::FromDevice => (device, ram, regs::DMA_RUN | regs::DMA_TO_RAM),
+    };
+    bar.write64(regs::DMA_SOURCE, source)?;
+    bar.write64(regs::DMA_DESTINATION, destination)?;
+    // CAST: `len <= 4096`.
+    bar.write64(regs::DMA_COUNT, len as u64)?;
+    bar.write64(regs::DMA_COMMAND, command)?;
+    // The engine runs from a timer 100 ms (guest time) later. `buf` stays borrowed mutably until
+    // the device reports completion: only then may the CPU touch or free it, so this waits for as
+    // long as that takes, and no error may end the wait early.
+    let mut polls: u32 = 0;
+    while dma_running(bar) {
+        fsleep(Delta::from_millis(POLL_MS));
+        polls = polls.saturating_add(1);
+        if polls == WARN_AFTER_POLLS {
+            pr_warn!("edu: DMA still running after 5 s; waiting on\n");
+        }
+    }
+    Ok(())
+}
+
+/// Whether the DMA engine behind `bar` is still running the transfer last started.
+fn dma_running(bar: &IoMapping) -> bool {
+    // The command register lies inside BAR 0 (`bind` refuses a smaller BAR), so the read cannot
+    // fail; if it ever did, "still running" is the answer that keeps the buffer safe.
+    bar.read64(regs::DMA_COMMAND)
+        .map_or(true, |command| command & regs::DMA_RUN != 0)
 }
 
 // SAFETY: `Edu`'s device is bound with its DMA masks set for as long as the value lives (type
@@ -275,6 +295,17 @@ impl DeviceSlot {
 /// The device slot, locked, or `ENODEV` when it is not open.
 fn slot() -> Result<GlobalGuard<EDU>> {
     SLOT.lock()
+}
+
+/// Runs `f` with the bound edu device, mutably (to keep or release resources, see [`kept`]),
+/// holding the slot's mutex. May sleep.
+///
+/// # Errors
+///
+/// `ENODEV` when no edu device is bound.
+pub(crate) fn with_mut<R>(f: impl FnOnce(&mut Edu) -> R) -> Result<R> {
+    let mut slot = slot()?;
+    slot.as_mut().map(f).ok_or(ENODEV)
 }
 
 /// Runs `f` with the bound edu device, holding the slot's mutex (so the device cannot be unbound
@@ -342,6 +373,7 @@ impl EduDriver {
         // From here on, dropping `edu` (on any error below, or at unbind) disables the device.
         let edu = Edu {
             pdev: pdev.into(),
+            kept: kept::Kept::default(),
             regs,
         };
         // SAFETY: The device was just bound: no DMA allocation or mapping exists for it yet.
@@ -376,4 +408,5 @@ impl pci::Driver for EduDriver {
     }
 }
 
+pub(crate) mod kept;
 mod kunit;

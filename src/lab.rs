@@ -7,7 +7,9 @@
 //! - [`debugfs`]: the directory and its files.
 //! - [`control`]: the lab's state and what each command does.
 //! - [`holder`]: caches and pools, the objects other objects come from.
-//! - [`alias`]: vmap and kmap aliases of alloc_pages objects, and reaching lent pages' bytes.
+//! - [`alias`]: vmap and kmap aliases of alloc_pages objects.
+//! - [`device`]: the edu device's DMA buffers, DMA transfers and BAR windows.
+//! - [`access`]: an object's bytes, wherever they are (lent pages, a device's buffer).
 //! - [`object`]: one live object and its line in `objects`.
 //! - [`data`]: `data/<name>`, an object's bytes.
 //! - [`grammar`] (pure): the commands `control` takes, and `help`.
@@ -17,10 +19,12 @@
 //! - [`table`] (pure): the named objects, their count and byte budget.
 //! - [`info`] (pure): the text of `info`.
 
+pub(crate) mod access;
 pub(crate) mod alias;
 pub(crate) mod control;
 pub(crate) mod data;
 pub(crate) mod debugfs;
+pub(crate) mod device;
 pub(crate) mod grammar;
 pub(crate) mod holder;
 pub(crate) mod info;

@@ -15,9 +15,9 @@ use kernel::prelude::*;
 use crate::{
     lab::{
         control::{
+            self,
             data_file,
             Lab,
-            LabTable,
             Slot,
             State, //
         },
@@ -43,36 +43,6 @@ use crate::{
         vmap::Vmap,
     },
 };
-
-/// The bytes of the object with `id`: its own, or for lent pages, its block inside the alias.
-/// `None` when it is gone or has no bytes (a cache, a pool).
-pub(crate) fn bytes(table: &LabTable, id: u64) -> Option<&[u8]> {
-    let object = &table.by_id(id)?.value.object;
-    let Memory::Lent { alias, block, .. } = &object.memory else {
-        return object.bytes();
-    };
-    match &table.get(alias.as_str()).ok()?.value.object.memory {
-        Memory::Vmap { map, .. } => Some(map.blocks().get(*block)?.as_slice()),
-        Memory::Kmap { map, .. } => Some(map.block().as_slice()),
-        _ => None,
-    }
-}
-
-/// As [`bytes`], writable.
-pub(crate) fn bytes_mut(table: &mut LabTable, id: u64) -> Option<&mut [u8]> {
-    let lent = match &table.by_id(id)?.value.object.memory {
-        Memory::Lent { alias, block, .. } => Some((*alias, *block)),
-        _ => None,
-    };
-    let Some((alias, block)) = lent else {
-        return table.by_id_mut(id)?.value.object.bytes_mut();
-    };
-    match &mut table.get_mut(alias.as_str()).ok()?.object.memory {
-        Memory::Vmap { map, .. } => map.block_bytes_mut(block),
-        Memory::Kmap { map, .. } => Some(map.block_bytes_mut()),
-        _ => None,
-    }
-}
 
 /// Checks that `name` is an alloc_pages object no alias holds, and returns its page count.
 fn lendable(state: &State, name: &str) -> Outcome<usize> {
@@ -159,20 +129,13 @@ fn lend_all(state: &mut State, names: &[&str], alias: &str) -> Outcome<KVec<Page
     Ok(blocks)
 }
 
-/// Inserts an alias that `admit` accepted, with its data file, and counts it.
+/// Inserts an alias that `admit` accepted, with its data file, and counts it. `admit` ran under
+/// this same lock, so this does not fail; if it did, the blocks go home before the refusal.
 fn insert(state: &mut State, name: &str, slot: Slot) -> Outcome {
-    let api = slot.object.api;
-    state
-        .table
-        .insert(name, 0, slot)
-        .map_err(|(refusal, slot)| {
-            // `admit` accepted it under this same lock, so this does not happen; if it did,
-            // the blocks go home before the refusal.
-            drop(detach(state, slot.object));
-            refusal
-        })?;
-    state.stats.allocated(api, 0);
-    Ok(())
+    control::insert(state, name, 0, slot).map_err(|(refusal, slot)| {
+        drop(detach(state, slot.object));
+        refusal
+    })
 }
 
 /// `vmap NAME PAGES [PAGES...]`.

@@ -27,8 +27,9 @@ use kernel::{
 
 use crate::{
     lab::{
-        alias,
+        access, alias,
         data::DataFile,
+        device,
         grammar::{
             self,
             Command,
@@ -57,6 +58,7 @@ use crate::{
         },
     },
     mm::{
+        dma,
         gfp::Gfp,
         gfp_policy::Family,
         kmalloc::{
@@ -183,7 +185,7 @@ fn take_out(state: &mut State, entry: Entry<Slot>) -> Leftover {
     let Slot { _data, object } = entry.value;
     Leftover {
         _data,
-        _memory: alias::detach(state, object),
+        _memory: alias::detach(state, object).and_then(device::release),
     }
 }
 
@@ -248,7 +250,7 @@ impl kernel::fmt::Display for Refusal {
 }
 
 /// The kernel error for a lab errno.
-fn to_error(errno: Errno) -> Error {
+pub(crate) fn to_error(errno: Errno) -> Error {
     match errno {
         Errno::Inval => EINVAL,
         Errno::NoEnt => ENOENT,
@@ -360,32 +362,63 @@ fn execute(lab: &Lab, command: Command<'_>) -> Outcome {
                 state.stats.failed(Api::KmapLocal, refusal.errno());
             })
         }
+        Command::Ioremap { name, offset, len } => {
+            let mut state = open(lab)?;
+            device::ioremap(lab, &mut state, name, offset, len).inspect_err(|refusal| {
+                state.stats.failed(Api::Ioremap, refusal.errno());
+            })
+        }
+        Command::Dma {
+            name,
+            to_device,
+            offset,
+            len,
+        } => {
+            let mut state = open(lab)?;
+            device::dma(&mut state, name, to_device, offset, len).inspect_err(|refusal| {
+                state.stats.failed(Api::DmaTransfer, refusal.errno());
+            })
+        }
         Command::Fill { name, pattern } => {
             let mut state = open(lab)?;
-            let entry = state.table.get(name)?;
-            let (id, api) = (entry.id, entry.value.object.api);
-            let bytes =
-                alias::bytes_mut(&mut state.table, id).ok_or_else(|| no_bytes(name, api))?;
-            pattern.fill(bytes);
-            pr_info!("fill {name}: {} bytes written\n", bytes.len());
+            let written = on_bytes(&mut state, name, |bytes| {
+                pattern.fill(bytes);
+                bytes.len()
+            })?;
+            pr_info!("fill {name}: {written} bytes written\n");
             Ok(())
         }
         Command::Check { name, pattern } => {
-            let state = open(lab)?;
-            let entry = state.table.get(name)?;
-            let api = entry.value.object.api;
-            let bytes = alias::bytes(&state.table, entry.id).ok_or_else(|| no_bytes(name, api))?;
-            match pattern.first_mismatch(bytes) {
+            let mut state = open(lab)?;
+            let mismatch = on_bytes(&mut state, name, |bytes| {
+                pattern
+                    .first_mismatch(bytes)
+                    .map(|offset| (offset, bytes[offset]))
+            })?;
+            match mismatch {
                 None => Ok(()),
-                Some(offset) => Err(refuse!(
+                Some((offset, byte)) => Err(refuse!(
                     BadMsg,
-                    "{name}: byte {offset} is {:#04x}, not {:#04x}",
-                    bytes[offset],
+                    "{name}: byte {offset} is {byte:#04x}, not {:#04x}",
                     pattern.at(offset as u64)
                 )),
             }
         }
     }
+}
+
+/// Runs `f` on the bytes of object `name`, wherever they are (see [`access`]).
+fn on_bytes<R>(state: &mut State, name: &str, f: impl FnOnce(&mut [u8]) -> R) -> Outcome<R> {
+    let entry = state.table.get(name)?;
+    let (id, api) = (entry.id, entry.value.object.api);
+    access::with_bytes(&mut state.table, id, f).map_err(|errno| match errno {
+        Errno::NoDev => refuse!(NoDev, "'{name}': its device was unbound"),
+        _ => refuse!(
+            Inval,
+            "'{name}' is a {} object: no bytes fill or check can reach",
+            api.name()
+        ),
+    })
 }
 
 /// The locked state, or `ENODEV` once the lab closed.
@@ -395,14 +428,6 @@ fn open(lab: &Lab) -> Outcome<MutexGuard<'_, State>> {
         return Err(refuse!(NoDev, "the lab is closing (rmmod)"));
     }
     Ok(state)
-}
-
-fn no_bytes(name: &str, api: Api) -> Refusal {
-    refuse!(
-        Inval,
-        "'{name}' is a {} object: it has no bytes",
-        api.name()
-    )
 }
 
 /// `free NAME` (`kind` `None`), `cache destroy NAME` or `pool destroy NAME`: takes the object
@@ -474,6 +499,7 @@ fn api_of(source: Source<'_>) -> Api {
         Source::ZeroedPage => Api::GetZeroedPage,
         Source::Cache(_) => Api::KmemCacheAlloc,
         Source::Pool(_) => Api::MempoolAlloc,
+        Source::Dma(_) => Api::DmaAlloc,
     }
 }
 
@@ -589,6 +615,12 @@ fn alloc(
             None,
             Some(Name::new(pool)),
         ),
+        Source::Dma(size) => (
+            Family::DmaCoherent,
+            size_within(api, size, dma::MAX_LEN)?,
+            None,
+            None,
+        ),
     };
     let gfp = match source {
         Source::Pool(_) => pool_gfp(gfp_text)?,
@@ -642,6 +674,7 @@ fn alloc(
         Source::Pool(pool) => Memory::Element(
             Mempool::alloc_from(holder::pool_named(state, pool)?, gfp).map_err(no_memory)?,
         ),
+        Source::Dma(_) => device::keep_dma(asked, gfp)?,
     };
     let object = Object {
         api,
@@ -662,6 +695,9 @@ fn alloc(
             "alloc {name}: kmem_cache_alloc({}, {gfp}) = {address:#x}, {real} bytes\n",
             slab.cache().name()
         ),
+        (None, Memory::Dma { dma_handle, .. }) => pr_info!(
+            "alloc {name}: dma_alloc_coherent(edu, {asked}, {gfp}) = {address:#x}, dma handle {dma_handle:#x}\n"
+        ),
         (None, Memory::Element(_)) => pr_info!(
             "alloc {name}: mempool_alloc({}, {gfp}) = {address:#x}, {real} bytes\n",
             object.parent.as_ref().map_or("?", |pool| pool.as_str())
@@ -671,15 +707,20 @@ fn alloc(
             api.name()
         ),
     }
-    let slot = Slot {
-        _data: Some(data),
-        object,
-    };
-    // `admit` accepted the object under this same lock, so `insert` cannot refuse it.
-    state
-        .table
-        .insert(name, bytes, slot)
-        .map_err(|(refusal, _)| refusal)?;
+    insert(state, name, bytes, Slot::new(data, object)).map_err(|(refusal, _)| refusal)
+}
+
+/// Inserts a new object that `admit` accepted, counting `bytes` against the budget, and counts it
+/// in `stats`. `admit` ran under this same lock, so this cannot fail; if it did, the slot comes
+/// back with the refusal.
+pub(crate) fn insert(
+    state: &mut State,
+    name: &str,
+    bytes: u64,
+    slot: Slot,
+) -> Result<(), (Refusal, Slot)> {
+    let api = slot.object.api;
+    state.table.insert(name, bytes, slot)?;
     state.stats.allocated(api, bytes);
     Ok(())
 }

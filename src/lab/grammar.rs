@@ -59,6 +59,8 @@ pub(crate) enum Source<'a> {
     Cache(&'a str),
     /// `mempool_alloc(pool, gfp)` from the lab's pool of this name.
     Pool(&'a str),
+    /// `dma_alloc_coherent(edu, size, gfp)`.
+    Dma(u64),
 }
 
 /// What a pool's elements are made of: `kmalloc:SIZE`, `slab:CACHE` or `pages:ORDER`.
@@ -207,6 +209,26 @@ pub(crate) enum Command<'a> {
         /// Which of its pages.
         index: u64,
     },
+    /// `ioremap NAME edu [OFFSET [LEN]]`: a window of the edu device's BAR 0.
+    Ioremap {
+        /// The window's name.
+        name: &'a str,
+        /// Where in BAR 0 it starts.
+        offset: u64,
+        /// Its length; `None` for the rest of BAR 0.
+        len: Option<u64>,
+    },
+    /// `dma NAME to-device|from-device [OFFSET [LEN]]`: an edu DMA engine transfer.
+    Dma {
+        /// The dma object.
+        name: &'a str,
+        /// From the object to the device (or back).
+        to_device: bool,
+        /// Where in the object the transfer starts.
+        offset: u64,
+        /// How many bytes; `None` for the rest of the object, at most the device's buffer.
+        len: Option<u64>,
+    },
     /// `cache destroy NAME` or `pool destroy NAME`.
     Destroy {
         /// The cache or pool.
@@ -253,6 +275,21 @@ pub(crate) const HELP: &[(&str, &str, &str)] = &[
         "alloc NAME zeroed_page [gfp=FLAG|...]",
         "get_zeroed_page",
         "alloc zp zeroed_page",
+    ),
+    (
+        "alloc NAME dma SIZE [gfp=FLAG|...]",
+        "dma_alloc_coherent for the edu device (ENODEV without one; revoked if it is unbound)",
+        "alloc dbuf dma 8K",
+    ),
+    (
+        "dma NAME to-device|from-device [OFFSET [LEN]]",
+        "edu's DMA engine copies LEN bytes (default: the rest, at most 4096) of NAME from OFFSET to or from its buffer",
+        "fill dbuf pattern 1; dma dbuf to-device; dma dbuf from-device 4096",
+    ),
+    (
+        "ioremap NAME edu [OFFSET [LEN]]",
+        "ioremap a window of edu's BAR 0 (default: all); data/NAME reads 32 bits at a time and writes only 0x4 and 0x8: other registers start DMA or raise interrupts",
+        "ioremap regs edu 0 0x100",
     ),
     (
         "realloc NAME SIZE [gfp=FLAG|...]",
@@ -391,6 +428,40 @@ pub(crate) fn parse(bytes: &[u8]) -> Outcome<Command<'_>> {
             }
         },
         "cache" | "pool" => holder_command(verb, &mut words)?,
+        "ioremap" => {
+            let name = new_name(words.next("NAME")?)?;
+            match words.next("a device ('edu')")? {
+                "edu" => {}
+                other => {
+                    return Err(refuse!(
+                        Inval,
+                        "ioremap: '{other}': only the edu device's BAR is mapped, never an address"
+                    ))
+                }
+            }
+            let (offset, len) = words.range()?;
+            Command::Ioremap { name, offset, len }
+        }
+        "dma" => {
+            let name = words::name(words.next("NAME")?)?;
+            let to_device = match words.next("to-device or from-device")? {
+                "to-device" => true,
+                "from-device" => false,
+                other => {
+                    return Err(refuse!(
+                        Inval,
+                        "dma: '{other}' is not to-device or from-device"
+                    ))
+                }
+            };
+            let (offset, len) = words.range()?;
+            Command::Dma {
+                name,
+                to_device,
+                offset,
+                len,
+            }
+        }
         "vmap" => {
             let name = new_name(words.next("NAME")?)?;
             let mut pages = PageList {
@@ -452,6 +523,7 @@ fn allocator<'a, I: Iterator<Item = &'a str>>(
                 "vmalloc" => Source::Vmalloc(size),
                 "vzalloc" => Source::Vzalloc(size),
                 "vmalloc_32" => Source::Vmalloc32(size),
+                "dma" => Source::Dma(size),
                 _ => return Err(refuse!(Inval, "alloc: unknown allocator '{kind}'")),
             }
         }
@@ -579,6 +651,17 @@ impl<'a, I: Iterator<Item = &'a str>> Words<'a, I> {
         }
     }
 
+    /// Optional last words `[OFFSET [LEN]]` (sizes); then the end.
+    fn range(&mut self) -> Outcome<(u64, Option<u64>)> {
+        let offset = match self.words.next() {
+            Some(word) => words::size(word)?,
+            None => return Ok((0, None)),
+        };
+        let len = self.words.next().map(words::size).transpose()?;
+        self.end()?;
+        Ok((offset, len))
+    }
+
     /// No more words.
     fn end(&mut self) -> Outcome {
         match self.words.next() {
@@ -604,6 +687,48 @@ mod tests {
                 assert!(parse(example.as_bytes()).is_ok(), "{syntax}: {example}");
             }
         }
+    }
+
+    #[test]
+    fn device_commands_parse() {
+        assert_eq!(
+            parse(b"ioremap r edu"),
+            Ok(Command::Ioremap {
+                name: "r",
+                offset: 0,
+                len: None
+            })
+        );
+        assert_eq!(
+            parse(b"ioremap r edu 0x80 16"),
+            Ok(Command::Ioremap {
+                name: "r",
+                offset: 0x80,
+                len: Some(16)
+            })
+        );
+        assert_eq!(
+            parse(b"dma d from-device 4K"),
+            Ok(Command::Dma {
+                name: "d",
+                to_device: false,
+                offset: 4096,
+                len: None
+            })
+        );
+        assert_eq!(
+            parse(b"alloc d dma 8K gfp=GFP_ATOMIC"),
+            Ok(Command::Alloc {
+                name: "d",
+                source: Source::Dma(8192),
+                gfp: Some("GFP_ATOMIC"),
+            })
+        );
+        let reason = parse(b"ioremap r 0xfed00000")
+            .unwrap_err()
+            .reason()
+            .to_string();
+        assert!(reason.contains("never an address"), "{reason}");
     }
 
     #[test]
@@ -799,6 +924,16 @@ mod tests {
             b"kmap k p -1",
             b"kmap_local p",
             b"kmap_local p 1 2",
+            b"ioremap r",
+            b"ioremap r 0xfed00000",
+            b"ioremap r hpet",
+            b"ioremap r edu 0 4 8",
+            b"ioremap r edu -1",
+            b"dma d",
+            b"dma d sideways",
+            b"dma d to-device 0 1 2",
+            b"dma d from-device x",
+            b"alloc d dma",
         ] {
             assert_eq!(
                 errno(bad),

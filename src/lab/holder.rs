@@ -18,6 +18,7 @@ use kernel::{
 use crate::{
     lab::{
         control::{
+            self,
             kernel_refusal,
             size_within,
             Slot,
@@ -76,14 +77,7 @@ pub(crate) fn pool_named(state: &State, name: &str) -> Outcome<Arc<Mempool>> {
 
 /// Inserts a cache or pool that `admit` accepted, and counts it.
 fn insert(state: &mut State, name: &str, bytes: u64, object: Object) -> Outcome {
-    let api = object.api;
-    let slot = Slot::without_data(object);
-    state
-        .table
-        .insert(name, bytes, slot)
-        .map_err(|(refusal, _)| refusal)?;
-    state.stats.allocated(api, bytes);
-    Ok(())
+    control::insert(state, name, bytes, Slot::without_data(object)).map_err(|(refusal, _)| refusal)
 }
 
 /// `cache create NAME SIZE [align=N] [flags=FLAGS]`.

@@ -15,6 +15,7 @@
 use core::fmt;
 
 use crate::{
+    edu::kept::Ticket,
     facts::{
         pfn_runs,
         PfnRange, //
@@ -78,6 +79,28 @@ pub(crate) enum Memory {
         /// The pages object the block belongs to.
         pages: Name,
     },
+    /// A coherent DMA buffer the edu device keeps for the lab (see [`crate::edu::kept`]).
+    Dma {
+        /// The device's ticket for it.
+        ticket: Ticket,
+        /// Its size in bytes.
+        len: usize,
+        /// The CPU's address.
+        address: usize,
+        /// The bus address the device uses.
+        dma_handle: u64,
+    },
+    /// A window of the edu device's BAR 0 the device keeps for the lab.
+    Io {
+        /// The device's ticket for it.
+        ticket: Ticket,
+        /// Its size in bytes.
+        len: usize,
+        /// Its virtual address.
+        address: usize,
+        /// The physical address of its first byte.
+        phys: u64,
+    },
     /// An alloc_pages object whose block an alias holds; where the block lies, for `objects`.
     Lent {
         /// The alias holding the block.
@@ -111,7 +134,8 @@ pub(crate) struct Object {
 }
 
 impl Object {
-    /// The object's bytes; `None` for caches, pools and lent pages (see [`super::alias`]).
+    /// The object's bytes, where the object holds them; `None` for caches and pools (no bytes),
+    /// lent pages (see [`super::alias`]) and what the device keeps (see [`super::access`]).
     pub(crate) fn bytes(&self) -> Option<&[u8]> {
         Some(match &self.memory {
             Memory::Kmalloc(buf) => buf.as_slice(),
@@ -122,11 +146,15 @@ impl Object {
             Memory::Element(element) => element.as_slice(),
             Memory::Vmap { map, .. } => map.as_slice(),
             Memory::Kmap { map, .. } => map.as_slice(),
-            Memory::Cache(_) | Memory::Pool(_) | Memory::Lent { .. } => return None,
+            Memory::Cache(_)
+            | Memory::Pool(_)
+            | Memory::Lent { .. }
+            | Memory::Dma { .. }
+            | Memory::Io { .. } => return None,
         })
     }
 
-    /// The object's bytes, writable; `None` for caches, pools and lent pages.
+    /// The object's bytes, writable; `None` where [`Object::bytes`] is `None`.
     pub(crate) fn bytes_mut(&mut self) -> Option<&mut [u8]> {
         Some(match &mut self.memory {
             Memory::Kmalloc(buf) => buf.as_mut_slice(),
@@ -137,7 +165,11 @@ impl Object {
             Memory::Element(element) => element.as_mut_slice(),
             Memory::Vmap { map, .. } => map.as_mut_slice(),
             Memory::Kmap { map, .. } => map.as_mut_slice(),
-            Memory::Cache(_) | Memory::Pool(_) | Memory::Lent { .. } => return None,
+            Memory::Cache(_)
+            | Memory::Pool(_)
+            | Memory::Lent { .. }
+            | Memory::Dma { .. }
+            | Memory::Io { .. } => return None,
         })
     }
 
@@ -158,7 +190,9 @@ impl Object {
             Memory::Pool(pool) => (pool.min_nr() * pool.element_size()) as u64,
             Memory::Vmap { map, .. } => map.len() as u64,
             Memory::Kmap { .. } => kernel::page::PAGE_SIZE as u64,
-            Memory::Lent { len, .. } => *len as u64,
+            Memory::Lent { len, .. } | Memory::Dma { len, .. } | Memory::Io { len, .. } => {
+                *len as u64
+            }
         }
     }
 
@@ -168,7 +202,9 @@ impl Object {
             // CAST: pointer to address, for display.
             Memory::Cache(cache) => cache.as_raw() as usize,
             Memory::Pool(pool) => pool.addr(),
-            Memory::Lent { address, .. } => *address,
+            Memory::Lent { address, .. }
+            | Memory::Dma { address, .. }
+            | Memory::Io { address, .. } => *address,
             // CAST: pointer to address, for display.
             _ => self.bytes().map_or(0, |bytes| bytes.as_ptr() as usize),
         }
@@ -212,6 +248,13 @@ impl Object {
                 }
             }
             Memory::Lent { pfn, .. } => block(*pfn),
+            // What the device sees: the bus address (without an IOMMU, the physical one).
+            Memory::Dma { dma_handle, .. } => return write!(f, "bus:{dma_handle:#x} -"),
+            // Device memory: no zone.
+            Memory::Io { phys, len, .. } => {
+                // CAST: `usize` fits `u64`.
+                return write!(f, "{} mmio", bytes(*phys, *len as u64));
+            }
             Memory::Cache(_) | Memory::Pool(_) => return f.write_str("- -"),
         };
         write_runs(f, core::iter::once(run))
@@ -243,6 +286,7 @@ impl Object {
             }
             (Memory::Kmap { map, pages }, _) => writeln!(f, " {}[{}]", pages.as_str(), map.index()),
             (_, Some(parent)) => writeln!(f, " {}", parent.as_str()),
+            (Memory::Dma { .. } | Memory::Io { .. }, _) => writeln!(f, " edu"),
             (_, None) => writeln!(f, " -"),
         }
     }

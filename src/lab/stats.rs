@@ -47,11 +47,17 @@ pub(crate) enum Api {
     Kmap,
     /// `kmap_local_page` / `kunmap_local` (one-shot: calls only).
     KmapLocal,
+    /// `dma_alloc_coherent` / `dma_free_coherent` (for the edu device).
+    DmaAlloc,
+    /// A transfer of edu's DMA engine (calls only).
+    DmaTransfer,
+    /// `ioremap` / `iounmap` (windows of edu's BAR 0).
+    Ioremap,
 }
 
 impl Api {
     /// Every API, in the order `stats` lists them.
-    pub(crate) const ALL: [Self; 17] = [
+    pub(crate) const ALL: [Self; 20] = [
         Self::Kmalloc,
         Self::Kzalloc,
         Self::Krealloc,
@@ -69,6 +75,9 @@ impl Api {
         Self::Vmap,
         Self::Kmap,
         Self::KmapLocal,
+        Self::DmaAlloc,
+        Self::DmaTransfer,
+        Self::Ioremap,
     ];
 
     /// The kernel function's name.
@@ -91,6 +100,9 @@ impl Api {
             Self::Vmap => "vmap",
             Self::Kmap => "kmap",
             Self::KmapLocal => "kmap_local_page",
+            Self::DmaAlloc => "dma_alloc_coherent",
+            Self::DmaTransfer => "edu_dma_transfer",
+            Self::Ioremap => "ioremap",
         }
     }
 

@@ -6,7 +6,10 @@
 //! A [`DmaCoherent`] is a buffer both the CPU and a device can reach: it has a kernel address and
 //! a bus address (`dma_addr_t`) for the device, and it is zeroed at allocation. It borrows the
 //! device it was allocated for ([`DmaDevice`]), so it is freed before that device can be unbound
-//! (dma_free_coherent needs a live, bound device). Reading or writing the bytes needs `&mut`
+//! (dma_free_coherent needs a live, bound device). The owned form, for buffers kept across calls,
+//! is `DmaCoherent<'static>` from [`DmaCoherent::new_kept`]: its driver keeps it and frees it
+//! when the device is unbound (see [`crate::edu`]), so its users hold a revocable ticket, never
+//! the buffer. Reading or writing the bytes needs `&mut`
 //! access, and a device transfer (see [`crate::edu`]) takes the buffer by `&mut` until the device
 //! is done, so the CPU and the device never touch the bytes at the same time.
 //!
@@ -56,7 +59,9 @@ pub(crate) const MAX_LEN: usize = kernel::page::PAGE_SIZE << bindings::MAX_PAGE_
 ///
 /// - `cpu` and `handle` are what `dma_alloc_attrs(dev, len, ..., 0)` returned, not yet freed,
 ///   owned by `self`; `len >= 1`; all `len` bytes are initialised (the allocator zeroes).
-/// - `dev` is the device of a [`DmaDevice`] borrowed for `'d`, so it stays bound meanwhile.
+/// - `dev` is the device of a [`DmaDevice`], bound with its masks set for as long as `self`
+///   lives: borrowed for `'d`, or (`'static`, [`DmaCoherent::new_kept`]) kept bound by the
+///   caller's promise.
 pub(crate) struct DmaCoherent<'d> {
     dev: *mut bindings::device,
     cpu: NonNull<u8>,
@@ -81,21 +86,32 @@ impl<'d> DmaCoherent<'d> {
     /// modifiers: the DMA API picks the zone from the device's mask and drops them;
     /// `__GFP_COMP`: a WARN; see [`crate::mm::gfp_policy`]); `ENOMEM` when the allocation fails.
     pub(crate) fn new(device: &'d impl DmaDevice, len: usize, gfp: Gfp) -> Result<Self> {
+        // SAFETY: `device` is borrowed for `'d`, the buffer's lifetime, so it stays bound with its
+        // masks set for as long as the buffer lives (`DmaDevice`).
+        unsafe { Self::alloc(device.as_raw_device(), len, gfp) }
+    }
+
+    /// # Safety
+    ///
+    /// `dev` is a device bound to its driver, with its DMA masks set, and stays bound until the
+    /// result is dropped.
+    unsafe fn alloc(dev: *mut bindings::device, len: usize, gfp: Gfp) -> Result<Self> {
         if len == 0 || len > MAX_LEN {
             return Err(EINVAL);
         }
         gfp.check_for(Family::DmaCoherent)?;
-        let dev = device.as_raw_device();
         let mut handle: bindings::dma_addr_t = 0;
         // SAFETY:
-        // - `dev` is a bound device with its masks set, for `'d` (`DmaDevice`);
+        // - `dev` is a bound device with its masks set, while the buffer lives (function safety
+        //   requirement);
         // - `1 <= len <= MAX_LEN` (checked), so no size computation wraps;
         // - `handle` is a valid place to write the bus address;
         // - `gfp` holds only flags the DMA API accepts (no zone modifier, no `__GFP_COMP`,
         //   checked); whether it may sleep is the caller's choice of `gfp`.
         let cpu = unsafe { bindings::dma_alloc_attrs(dev, len, &mut handle, gfp.as_raw(), 0) };
         let cpu = NonNull::new(cpu.cast::<u8>()).ok_or(ENOMEM)?;
-        // INVARIANT: A fresh, zeroed coherent buffer of `len` bytes for `dev`, borrowed for `'d`.
+        // INVARIANT: A fresh, zeroed coherent buffer of `len` bytes for `dev`, which the caller
+        // keeps bound while it lives.
         Ok(Self {
             dev,
             cpu,
@@ -108,6 +124,12 @@ impl<'d> DmaCoherent<'d> {
     /// The size in bytes.
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    /// The CPU's address of the first byte.
+    pub(crate) fn addr(&self) -> usize {
+        // CAST: pointer to address.
+        self.cpu.as_ptr() as usize
     }
 
     /// The bus address the device uses for the first byte.
@@ -129,12 +151,32 @@ impl<'d> DmaCoherent<'d> {
     }
 }
 
+impl DmaCoherent<'static> {
+    /// `dma_alloc_coherent` for a buffer that the driver of `device` keeps across calls, tied to
+    /// the binding rather than to a borrow: the owned form (see [`crate::edu`], which keeps the
+    /// buffers of the lab and frees them when the device is unbound).
+    ///
+    /// # Errors
+    ///
+    /// As [`DmaCoherent::new`].
+    ///
+    /// # Safety
+    ///
+    /// The caller drops the buffer while `device` is still bound to its driver (at the latest in
+    /// the driver's unbind, before the device goes).
+    pub(crate) unsafe fn new_kept(device: &impl DmaDevice, len: usize, gfp: Gfp) -> Result<Self> {
+        // SAFETY: `device` is bound with its masks set now (`DmaDevice`), and the caller keeps it
+        // bound until the buffer is dropped.
+        unsafe { Self::alloc(device.as_raw_device(), len, gfp) }
+    }
+}
+
 impl Drop for DmaCoherent<'_> {
     fn drop(&mut self) {
         // See "Context" on the type: report a drop in atomic context at every drop.
         kernel::task::might_sleep();
         // SAFETY: `cpu`/`handle` came from `dma_alloc_attrs` for `dev` with `len` bytes and are
-        // owned by `self`; `dev` is still bound (borrowed for `'d`); no transfer is running (it
+        // owned by `self`; `dev` is still bound (type invariant); no transfer is running (it
         // would hold `&mut self`). Freed once, here.
         unsafe {
             bindings::dma_free_attrs(self.dev, self.len, self.cpu.as_ptr().cast(), self.handle, 0)

@@ -5,7 +5,8 @@
 //!
 //! [`IoMapping::new`] first claims the physical range in the kernel's iomem resource tree (so no
 //! other driver maps it at the same time, and it shows in `/proc/iomem` under memlab's name),
-//! then maps it uncached. It refuses any range that touches System RAM with `EINVAL` before the
+//! then maps it uncached. [`IoMapping::window`] maps part of a claimed range again (a second
+//! virtual address for the same registers), as a [`MmioWindow`] that must not outlive the claim. It refuses any range that touches System RAM with `EINVAL` before the
 //! kernel would (x86's ioremap refuses RAM too, but with a WARN). Register offsets are checked
 //! against the mapping's size and the access width, so safe code cannot reach outside it.
 //!
@@ -27,31 +28,35 @@ use kernel::{
 
 use crate::shim::generated;
 
-/// A mapped range of device memory; unmapped and released on drop.
-///
-/// # Context
-///
-/// Dropping calls `iounmap`, which frees a vmalloc-area range and may sleep: drop it in process
-/// context. `drop` calls `might_sleep()` first, so `CONFIG_DEBUG_ATOMIC_SLEEP` reports a drop in
-/// atomic context every time.
+/// A range of device memory claimed in the resource tree and mapped; unmapped, then released, on
+/// drop. Register access goes through the mapping (it derefs to [`MmioWindow`]).
 ///
 /// # Invariants
 ///
-/// - `[start, start + len)` was claimed with `request_mem_region` by `self` and holds no RAM.
-/// - `addr` is what `ioremap(start, len)` returned, not yet unmapped.
+/// `[window.start(), window.start() + window.len())` was claimed with `request_mem_region` by
+/// `_claim` and holds no RAM; `window` maps exactly that range. Fields drop in order: the
+/// mapping goes before the claim.
 pub(crate) struct IoMapping {
-    addr: NonNull<kernel::ffi::c_void>,
+    window: MmioWindow,
+    _claim: Claim,
+}
+
+/// A claim of a physical range in the kernel's iomem resource tree, released on drop.
+///
+/// # Invariants
+///
+/// `[start, start + len)` was claimed with `request_mem_region` by `self`.
+struct Claim {
     start: u64,
     len: usize,
 }
 
-// SAFETY: MMIO accessors may be used from any thread; `iounmap` and `release_mem_region` too (in
-// the context the type's docs require).
-unsafe impl Send for IoMapping {}
-
-// SAFETY: Each register access is a single `readl`/`writel`-style instruction; concurrent
-// accesses are the device's business, not a data race on Rust-visible memory.
-unsafe impl Sync for IoMapping {}
+impl Drop for Claim {
+    fn drop(&mut self) {
+        // SAFETY: The range was claimed by `self` (type invariant); released once, here.
+        unsafe { generated::memlab_release_mem_region(self.start, self.len) };
+    }
+}
 
 impl IoMapping {
     /// Claims `[start, start + len)` under `name` and maps it. Sleeps.
@@ -91,13 +96,92 @@ impl IoMapping {
         // SAFETY: The range is valid (checked above); `name` is static, as the resource tree
         // keeps the pointer until the region is released.
         to_result(unsafe { generated::memlab_request_mem_region(start, len, name.as_char_ptr()) })?;
+        // INVARIANT: Claimed just above; released when `claim` is dropped (on the error below
+        // too).
+        let claim = Claim { start, len };
         // SAFETY: The range is ours (claimed above) and is not RAM.
-        let Some(addr) = NonNull::new(unsafe { bindings::ioremap(start, len) }) else {
-            // SAFETY: Claimed just above by us; released once, here.
-            unsafe { generated::memlab_release_mem_region(start, len) };
-            return Err(ENOMEM);
-        };
-        // INVARIANT: Claimed, checked not to be RAM, and mapped at `addr`.
+        let window = unsafe { MmioWindow::map(start, len) }?;
+        // INVARIANT: Claimed, checked not to be RAM, and mapped by `window`.
+        Ok(Self {
+            window,
+            _claim: claim,
+        })
+    }
+
+    /// Maps `len` bytes from `offset` of the claimed range a second time, with `ioremap`: a
+    /// window of the same registers at another virtual address, under this mapping's claim.
+    /// Sleeps.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for `len == 0` or a range outside this mapping; `ENOMEM` if `ioremap` cannot
+    /// allocate.
+    ///
+    /// # Safety
+    ///
+    /// The window must be dropped before `self`: it relies on `self`'s claim of the range, and
+    /// on the promises made to [`IoMapping::new`], which hold for the window's accesses too.
+    pub(crate) unsafe fn window(&self, offset: usize, len: usize) -> Result<MmioWindow> {
+        let end = offset.checked_add(len).ok_or(EINVAL)?;
+        if len == 0 || end > self.len() {
+            return Err(EINVAL);
+        }
+        kernel::task::might_sleep();
+        // CAST: `usize` fits `u64`; `start + offset` lies inside the claimed range.
+        let start = self.start() + offset as u64;
+        // SAFETY: Inside the range `self` claimed, which is not RAM; the caller keeps the window
+        // within the claim's life.
+        unsafe { MmioWindow::map(start, len) }
+    }
+}
+
+impl core::ops::Deref for IoMapping {
+    type Target = MmioWindow;
+
+    fn deref(&self) -> &MmioWindow {
+        &self.window
+    }
+}
+
+/// A mapping of device memory (`ioremap`), with bounds-checked, naturally aligned register
+/// access; unmapped on drop. It claims nothing: an [`IoMapping`] holds the claim, and every
+/// window over its range is made by [`IoMapping::window`].
+///
+/// # Context
+///
+/// Dropping calls `iounmap`, which frees a vmalloc-area range and may sleep: drop it in process
+/// context. `drop` calls `might_sleep()` first, so `CONFIG_DEBUG_ATOMIC_SLEEP` reports a drop in
+/// atomic context every time.
+///
+/// # Invariants
+///
+/// `addr` is what `ioremap(start, len)` returned, not yet unmapped; the range is device memory
+/// whose every aligned 32- and 64-bit access is allowed (the promises of [`IoMapping::new`]).
+pub(crate) struct MmioWindow {
+    addr: NonNull<kernel::ffi::c_void>,
+    start: u64,
+    len: usize,
+}
+
+// SAFETY: MMIO accessors may be used from any thread; `iounmap` too (in the context the type's
+// docs require).
+unsafe impl Send for MmioWindow {}
+
+// SAFETY: Each register access is a single `readl`/`writel`-style instruction; concurrent
+// accesses are the device's business, not a data race on Rust-visible memory.
+unsafe impl Sync for MmioWindow {}
+
+impl MmioWindow {
+    /// `ioremap(start, len)`.
+    ///
+    /// # Safety
+    ///
+    /// `[start, start + len)` is device memory, not RAM, claimed by the caller (or by an
+    /// [`IoMapping`] that outlives the result), and meets the promises of [`IoMapping::new`].
+    unsafe fn map(start: u64, len: usize) -> Result<Self> {
+        // SAFETY: Guaranteed by the caller.
+        let addr = NonNull::new(unsafe { bindings::ioremap(start, len) }).ok_or(ENOMEM)?;
+        // INVARIANT: Mapped at `addr`; the caller vouched for the range.
         Ok(Self { addr, start, len })
     }
 
@@ -109,6 +193,12 @@ impl IoMapping {
     /// The size of the mapping in bytes.
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    /// The mapping's virtual address.
+    pub(crate) fn addr(&self) -> usize {
+        // CAST: pointer to address.
+        self.addr.as_ptr() as usize
     }
 
     /// The register at `offset`, `size` bytes wide, if it lies inside the mapping and its
@@ -143,7 +233,7 @@ impl IoMapping {
     ///
     /// # Errors
     ///
-    /// As [`IoMapping::read32`].
+    /// As [`MmioWindow::read32`].
     pub(crate) fn write32(&self, offset: usize, value: u32) -> Result {
         let register = self.register(offset, 4)?;
         // SAFETY: As in `read32`.
@@ -166,7 +256,7 @@ impl IoMapping {
     ///
     /// # Errors
     ///
-    /// As [`IoMapping::read64`].
+    /// As [`MmioWindow::read64`].
     pub(crate) fn write64(&self, offset: usize, value: u64) -> Result {
         let register = self.register(offset, 8)?;
         // SAFETY: As in `read64`.
@@ -175,16 +265,13 @@ impl IoMapping {
     }
 }
 
-impl Drop for IoMapping {
+impl Drop for MmioWindow {
     fn drop(&mut self) {
         // See "Context" on the type.
         kernel::task::might_sleep();
         // SAFETY: `addr` is a live `ioremap` mapping owned by `self` (type invariant); unmapped
         // once, here.
         unsafe { bindings::iounmap(self.addr.as_ptr()) };
-        // SAFETY: The range was claimed by `self` (type invariant); released once, here, after
-        // the mapping is gone.
-        unsafe { generated::memlab_release_mem_region(self.start, self.len) };
     }
 }
 
@@ -279,6 +366,31 @@ mod tests {
         assert_eq!(hpet.read32(0).err(), Some(EINVAL));
         assert_eq!(hpet.read64(HPET_PERIOD - 2).err(), Some(EINVAL));
         assert_eq!(hpet.write32(1, 0).err(), Some(EINVAL));
+        Ok(())
+    }
+
+    #[test]
+    fn a_window_maps_the_same_registers_again() -> Result {
+        let hpet = match map_hpet(1024) {
+            Err(EBUSY) => {
+                testing::skip(c"the HPET is claimed by its driver here");
+                return Ok(());
+            }
+            result => result?,
+        };
+        // SAFETY: The window is dropped before `hpet` (its claim), at the end of this scope; the
+        // HPET's promises are those of `map_hpet_from`.
+        let window = unsafe { hpet.window(HPET_PERIOD, 8) }?;
+        assert_ne!(window.addr(), hpet.addr() + HPET_PERIOD);
+        assert_eq!(window.start(), HPET + HPET_PERIOD as u64);
+        assert_eq!(window.read32(0)?, 10_000_000);
+        assert_eq!(window.read32(8).err(), Some(EINVAL));
+        // SAFETY: Refused before anything is mapped.
+        let outside = unsafe { hpet.window(1000, 100) }.err();
+        // SAFETY: As above.
+        let empty = unsafe { hpet.window(0, 0) }.err();
+        assert_eq!((outside, empty), (Some(EINVAL), Some(EINVAL)));
+        drop(window);
         Ok(())
     }
 

@@ -19,6 +19,8 @@ strerror() {
 	EBUSY) echo "Device or resource busy" ;;
 	E2BIG) echo "Argument list too long" ;;
 	EBADMSG) echo "Bad message" ;;
+	ENODEV) echo "No such device" ;;
+	EPERM) echo "Operation not permitted" ;;
 	ENOSPC) echo "No space left on device" ;;
 	*) echo "(no text for $1)" ;;
 	esac
@@ -212,6 +214,51 @@ check lab_write_through_kmap_read_through_pages sh -c "head -c 4096 /dev/urandom
 check lab_kmap_missing_page_einval refused EINVAL 'kmap ak3 pg 8'
 check lab_stats_count_aliases sh -c "grep -Eq '^vmap +2 +2 +0 ' '$MEMLAB_DEBUGFS/stats' && grep -Eq '^kmap +[1-9]' '$MEMLAB_DEBUGFS/stats' && grep -Eq '^kmap_local_page +[1-9]' '$MEMLAB_DEBUGFS/stats'"
 # ak stays mapped for rmmod, which frees it before ap2.
+
+# The edu device: DMA buffers and BAR windows are kept by the device, revoked when it is unbound.
+# word32 FILE OFFSET: the 32-bit register at OFFSET of an ioremap window, in hex.
+word32() { dd if="$1" bs=4 skip=$(($2 / 4)) count=1 2>/dev/null | od -An -tx4 | tr -d ' '; }
+identification_reads() { [ "$(word32 "$data/r1" 0)" = 010000ed ]; }
+liveness_round_trip() {
+	printf '\001\000\000\000' | dd of="$data/r1" bs=4 seek=1 conv=notrunc 2>/dev/null &&
+		[ "$(word32 "$data/r1" 4)" = fffffffe ]
+}
+window_sees_liveness() { [ "$(word32 "$data/r2" 0)" = fffffffe ] && [ "$(wc -c <"$data/r2")" -eq 8 ]; }
+check lab_alloc_dma_reads_zero sh -c "echo 'alloc d1 dma 8K' >'$ctl' && cmp -n 8192 /dev/zero '$data/d1'"
+check lab_dma_line sh -c "grep -Eq '^d1 +dma_alloc_coherent +8192 +8192 +0x[0-9a-f]+ bus:0x[0-9a-f]+ - GFP_KERNEL[|]__GFP_NOWARN edu$' '$MEMLAB_DEBUGFS/objects'"
+check lab_dma_logged sh -c "dmesg | grep -Eq 'memlab: alloc d1: dma_alloc_coherent\(edu, 8192, GFP_KERNEL\|__GFP_NOWARN\) = 0x[0-9a-f]+, dma handle 0x[0-9a-f]+'"
+check lab_dma_round_trip sh -c "echo 'fill d1 pattern 77' >'$ctl' && echo 'dma d1 to-device' >'$ctl' && echo 'alloc d2 dma 4K' >'$ctl' && echo 'dma d2 from-device' >'$ctl' && echo 'check d2 pattern 77' >'$ctl'"
+check lab_dma_at_an_offset sh -c "echo 'dma d1 to-device 4K' >'$ctl' && echo 'dma d2 from-device' >'$ctl' && dd if='$data/d1' bs=4096 skip=1 2>/dev/null | cmp - '$data/d2'"
+check lab_dma_transfer_logged sh -c "dmesg | grep -Eq 'memlab: dma d2 from-device: edu.s engine copied 4096 bytes to bus 0x[0-9a-f]+'"
+check lab_dma_offset_outside_einval refused EINVAL 'dma d1 to-device 8K'
+check lab_dma_longer_than_the_device_einval refused EINVAL 'dma d1 to-device 0 4097'
+check lab_dma_of_kmalloc_einval refused EINVAL 'dma km to-device'
+check lab_dma_too_big_e2big refused E2BIG 'alloc dx dma 5M'
+check lab_dma_zone_flag_einval refused EINVAL 'alloc dx dma 4K gfp=GFP_KERNEL|GFP_DMA32'
+check lab_ioremap lab 'ioremap r1 edu'
+check lab_ioremap_line sh -c "grep -Eq '^r1 +ioremap +1048576 +1048576 +0x[0-9a-f]+ 0x[0-9a-f]+-0x[0-9a-f]+ mmio - edu$' '$MEMLAB_DEBUGFS/objects'"
+check lab_ioremap_reads_identification identification_reads
+check lab_ioremap_liveness_round_trip liveness_round_trip
+check lab_ioremap_dma_register_eperm sh -c "! printf '\001\000\000\000' | dd of='$data/r1' bs=4 seek=38 conv=notrunc 2>/tmp/lab.err && grep -q 'Operation not permitted' /tmp/lab.err"
+check lab_ioremap_misaligned_write_einval sh -c "! printf '\001\000\000\000' | dd of='$data/r1' bs=1 seek=2 conv=notrunc 2>/tmp/lab.err && grep -q 'Invalid argument' /tmp/lab.err"
+check lab_ioremap_a_window lab 'ioremap r2 edu 4 8'
+check lab_ioremap_window_sees_the_same_register window_sees_liveness
+check lab_ioremap_an_address_einval refused EINVAL 'ioremap r3 0xfea00000'
+check lab_ioremap_outside_the_bar_einval refused EINVAL 'ioremap r3 edu 0x100000'
+check lab_ioremap_odd_length_einval refused EINVAL 'ioremap r3 edu 0 6'
+check lab_unbind_with_dma_and_windows_alive sh -c "echo '$edu_device' >'$edu_driver/unbind'"
+check lab_revoked_check_enodev refused ENODEV 'check d1 pattern 77'
+check lab_revoked_transfer_enodev refused ENODEV 'dma d1 to-device'
+check lab_revoked_dma_data_enodev sh -c "! cat '$data/d1' >/dev/null 2>/tmp/lab.err && grep -q 'No such device' /tmp/lab.err"
+check lab_revoked_window_data_enodev sh -c "! cat '$data/r1' >/dev/null 2>/tmp/lab.err && grep -q 'No such device' /tmp/lab.err"
+check lab_alloc_dma_without_device_enodev refused ENODEV 'alloc d3 dma 4K'
+check lab_free_revoked_objects sh -c "echo 'free d2' >'$ctl' && echo 'free r2' >'$ctl'"
+check lab_rebind sh -c "echo '$edu_device' >'$edu_driver/bind'"
+check lab_old_ticket_stays_revoked refused ENODEV 'check d1 pattern 77'
+check lab_dma_after_rebind sh -c "echo 'alloc d3 dma 4K' >'$ctl' && echo 'fill d3 0x3c' >'$ctl' && echo 'dma d3 to-device' >'$ctl' && echo 'fill d3 0' >'$ctl' && echo 'dma d3 from-device' >'$ctl' && echo 'check d3 0x3c' >'$ctl'"
+check lab_stats_count_the_device sh -c "grep -Eq '^dma_alloc_coherent +4 +2 +2 +12288 ' '$MEMLAB_DEBUGFS/stats' && grep -Eq '^edu_dma_transfer +8 ' '$MEMLAB_DEBUGFS/stats' && grep -Eq '^ioremap +3 +2 +1 ' '$MEMLAB_DEBUGFS/stats'"
+# d1 (revoked), d3 and r1 (revoked) stay for rmmod; so does a live window.
+check lab_leave_a_window lab 'ioremap r4 edu 0 16'
 
 # Four writers and two readers at once, then every name they used is free again.
 lab_writer() {
