@@ -217,29 +217,60 @@ pub(crate) fn write_last(state: &State, f: &mut impl core::fmt::Write) -> core::
     }
 }
 
+/// What `control` holds: the lab, and the buffer every command is copied into. The buffer is
+/// allocated once, at load, so reading a command never allocates: under fault injection, a
+/// command fails only where the lab calls the kernel, and `stats` counts every such failure.
+#[pin_data]
+pub(crate) struct Control {
+    lab: Lab,
+    #[pin]
+    text: Mutex<KVec<u8>>,
+}
+
+impl Control {
+    /// The control file's data for `lab`.
+    ///
+    /// # Errors
+    ///
+    /// `ENOMEM` if the command buffer cannot be allocated.
+    pub(crate) fn new(lab: Lab) -> Result<impl PinInit<Self>> {
+        let text = KVec::with_capacity(grammar::COMMAND_MAX, GFP_KERNEL)?;
+        Ok(pin_init!(Self {
+            lab,
+            text <- kernel::new_mutex!(text),
+        }))
+    }
+
+    /// The lab.
+    pub(crate) fn lab(&self) -> &Lab {
+        &self.lab
+    }
+}
+
 /// Runs one write(2) to `control`.
 ///
 /// # Errors
 ///
 /// The command's errno; dmesg and `control` say why.
-pub(crate) fn write(lab: &Lab, reader: &mut UserSliceReader) -> Result {
+pub(crate) fn write(control: &Control, reader: &mut UserSliceReader) -> Result {
     let len = reader.len();
     let outcome = if len > grammar::COMMAND_MAX {
-        Err(refuse!(
+        let refusal = refuse!(
             TooBig,
             "a command has at most {} bytes, this one {len}",
             grammar::COMMAND_MAX
-        ))
+        );
+        record(&control.lab, b"(too long)", Err(refusal))
     } else {
-        let mut text = KVec::with_capacity(len, GFP_KERNEL)?;
+        // Commands are read one at a time into the one buffer (this lock comes before the lab's).
+        let mut text = control.text.lock();
+        text.clear();
+        // Within the capacity reserved at load: no allocation.
         text.resize(len, 0, GFP_KERNEL)?;
         reader.read_slice(&mut text)?;
-        run(lab, &text)
+        run(&control.lab, &text)
     };
-    match outcome {
-        Ok(()) => Ok(()),
-        Err(refusal) => Err(to_error(refusal.errno())),
-    }
+    outcome.map_err(|refusal| to_error(refusal.errno()))
 }
 
 // The kernel's printing macros format with `kernel::fmt::Display`; `Refusal` is pure.
@@ -289,6 +320,11 @@ fn shown(text: &[u8]) -> &str {
 /// Parses and runs `text`, logs and records the outcome.
 fn run(lab: &Lab, text: &[u8]) -> Outcome {
     let outcome = grammar::parse(text).and_then(|command| execute(lab, command));
+    record(lab, text, outcome)
+}
+
+/// Keeps `outcome` for `control` to show, and logs a refusal with the command `text`.
+fn record(lab: &Lab, text: &[u8], outcome: Outcome) -> Outcome {
     let mut state = lab.lock();
     state.ran = true;
     state.last = outcome.as_ref().err().cloned();

@@ -5,10 +5,12 @@
 //! Reads and writes go through the lab mutex and find the object by its id, never by a
 //! pointer (lent pages by way of the alias holding their block, a DMA buffer by way of the
 //! device, see [`super::access`]): a file whose object was just freed (its removal waits for
-//! readers already inside) answers `ENOENT`, one whose device was unbound `ENODEV`. Writing at
-//! or past the end is `ENOSPC`, so tools that write until refused stop there; reading past the
-//! end is end-of-file. An ioremap window is device registers: it is read 32 bits at a time, and
-//! written one register (4 bytes) per write(2), where the device allows (see [`super::device`]).
+//! readers already inside) answers `ENOENT`, one whose device was unbound `ENODEV`; a
+//! descriptor opened before its object was freed answers `EIO` (debugfs cuts a removed file
+//! off). Writing at or past the end is `ENOSPC`, so tools that write until refused stop there;
+//! reading past the end is end-of-file. An ioremap window is device registers: it is read 32
+//! bits at a time, and written one register (4 bytes) per write(2), where the device allows
+//! (see [`super::device`]).
 
 use kernel::{
     debugfs::{

@@ -30,6 +30,7 @@ use crate::{
     lab::{
         control::{
             self,
+            Control,
             Lab, //
         },
         grammar, info, object,
@@ -40,7 +41,7 @@ use crate::{
 /// The debugfs directory and its files; dropping it frees every object, then removes them.
 pub(crate) struct Interface {
     lab: Lab,
-    _control: Pin<KBox<File<Lab>>>,
+    _control: Pin<KBox<File<Control>>>,
     _help: Pin<KBox<File<()>>>,
     _objects: Pin<KBox<File<Lab>>>,
     _stats: Pin<KBox<File<Lab>>>,
@@ -60,7 +61,12 @@ impl Interface {
         let dir = Dir::new(c"memlab");
         let lab = control::new(dir.subdir(c"data"), max_bytes)?;
         let control = KBox::pin_init(
-            dir.read_write_callback_file(c"control", lab.clone(), &read_control, &write_control),
+            dir.read_write_callback_file(
+                c"control",
+                Control::new(lab.clone())?,
+                &read_control,
+                &write_control,
+            ),
             GFP_KERNEL,
         )?;
         let help = KBox::pin_init(dir.read_callback_file(c"help", (), &write_help), GFP_KERNEL)?;
@@ -101,12 +107,12 @@ impl Drop for Interface {
     }
 }
 
-fn read_control(lab: &Lab, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    control::write_last(&lab.lock(), f)
+fn read_control(control: &Control, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    control::write_last(&control.lab().lock(), f)
 }
 
-fn write_control(lab: &Lab, reader: &mut UserSliceReader) -> Result {
-    control::write(lab, reader)
+fn write_control(control: &Control, reader: &mut UserSliceReader) -> Result {
+    control::write(control, reader)
 }
 
 /// Renders `help`: a header, then one line per command with its example.

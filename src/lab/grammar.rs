@@ -674,7 +674,10 @@ impl<'a, I: Iterator<Item = &'a str>> Words<'a, I> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::reply::Errno;
+    use crate::lab::reply::{
+        Errno,
+        REASON_MAX, //
+    };
 
     fn errno(text: &[u8]) -> Errno {
         parse(text).unwrap_err().errno()
@@ -964,6 +967,150 @@ mod tests {
             Errno::TooBig
         );
         assert_eq!(errno(b"alloc a kmalloc 17179869184G"), Errno::TooBig);
+    }
+
+    /// xorshift64*: the property tests' random stream (no crate: the same numbers everywhere, so
+    /// a failure names the seed that replays it).
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// Words commands are made of, good and bad.
+    const WORDS: &[&str] = &[
+        "alloc",
+        "realloc",
+        "fill",
+        "check",
+        "free",
+        "all",
+        "cache",
+        "pool",
+        "create",
+        "destroy",
+        "vmap",
+        "kmap",
+        "kmap_local",
+        "ioremap",
+        "dma",
+        "edu",
+        "to-device",
+        "from-device",
+        "kmalloc",
+        "kzalloc",
+        "kvmalloc",
+        "vmalloc",
+        "vzalloc",
+        "vmalloc_32",
+        "pages",
+        "get_free_pages",
+        "zeroed_page",
+        "cache:c",
+        "pool:p",
+        "slab:c",
+        "kmalloc:64",
+        "pages:1",
+        "heap:1",
+        "pattern",
+        "gfp=GFP_KERNEL",
+        "gfp=GFP_ATOMIC|__GFP_ZERO",
+        "gfp=",
+        "align=64",
+        "flags=POISON",
+        "x",
+        "y",
+        "a-b_c",
+        "0",
+        "1",
+        "7",
+        "4K",
+        "0x10",
+        "-1",
+        "255",
+        "256",
+        "99999999999999999999",
+        "17179869184G",
+        "é",
+        "a/b",
+    ];
+
+    /// A command of 0 to 7 random words.
+    fn words(rng: &mut Rng) -> Vec<&'static str> {
+        (0..rng.below(8))
+            .map(|_| WORDS[rng.below(WORDS.len())])
+            .collect()
+    }
+
+    #[test]
+    fn random_input_never_panics_and_every_refusal_is_one_short_line() {
+        for seed in 1..=50_000u64 {
+            let mut rng = Rng(seed);
+            let mut text = words(&mut rng).join(" ").into_bytes();
+            // Now and then, random bytes anywhere (NULs, non-UTF-8, control characters).
+            for _ in 0..rng.below(3) {
+                let at = rng.below(text.len() + 1);
+                text.insert(at, rng.next() as u8);
+            }
+            if let Err(refusal) = parse(&text) {
+                assert!(
+                    matches!(refusal.errno(), Errno::Inval | Errno::TooBig),
+                    "seed {seed}: {:?}",
+                    refusal.errno()
+                );
+                let reason = refusal.reason();
+                assert!(
+                    !reason.is_empty() && reason.len() <= REASON_MAX,
+                    "seed {seed}"
+                );
+                assert!(!reason.contains(['\n', '\r']), "seed {seed}: {reason:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn spacing_and_a_final_newline_never_change_a_command() {
+        fn answer(text: &str) -> Result<Command<'_>, Errno> {
+            parse(text.as_bytes()).map_err(|refusal| refusal.errno())
+        }
+        for seed in 1..=50_000u64 {
+            let mut rng = Rng(seed);
+            let words = words(&mut rng);
+            let plain = words.join(" ");
+            let mut spaced = String::new();
+            for word in &words {
+                for _ in 0..=rng.below(3) {
+                    spaced.push(if rng.below(2) == 0 { ' ' } else { '\t' });
+                }
+                spaced.push_str(word);
+            }
+            if rng.below(2) == 0 {
+                spaced.push('\n');
+            }
+            assert_eq!(answer(&plain), answer(&spaced), "seed {seed}: {spaced:?}");
+        }
+    }
+
+    #[test]
+    fn a_nul_anywhere_or_a_page_of_text_is_refused() {
+        for seed in 1..=5_000u64 {
+            let mut rng = Rng(seed);
+            let mut text = words(&mut rng).join(" ").into_bytes();
+            let at = rng.below(text.len() + 1);
+            text.insert(at, 0);
+            assert_eq!(errno(&text), Errno::Inval, "seed {seed}");
+            text.resize(COMMAND_MAX + 1 + rng.below(100), b' ');
+            assert_eq!(errno(&text), Errno::TooBig, "seed {seed}");
+        }
     }
 
     #[test]

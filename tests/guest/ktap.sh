@@ -26,6 +26,9 @@ not_ok() {
 }
 skip() { _ktap_record ok "$1" "SKIP $2"; }
 
+# note TEXT: a diagnostic line in the results, kept whatever the outcome (a seed, a count).
+note() { printf '    # %s\n' "$1" | tee -a "$_ktap_results"; }
+
 # check NAME CMD...: the test passes when CMD exits 0; CMD's output is kept as diagnostics.
 check() {
 	_name=$1
