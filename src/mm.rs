@@ -9,7 +9,7 @@
 //!
 //! - GFP flags and which family takes which: [`gfp`], [`gfp_policy`] (pure), [`flags`] (pure).
 //! - The families: [`kmalloc`], [`vmalloc`], [`pages`], [`vmap`], [`kmap`], [`ioremap`],
-//!   [`kmem_cache`], [`mempool`], [`dma`].
+//!   [`kmem_cache`] (with [`fill_ctor`], run-time constructors), [`mempool`], [`dma`].
 //! - What they share: [`byte`] (initialised or not), [`handle`] (borrowed or owned), [`global`]
 //!   and [`lifecycle`] (pure) for module-wide registries.
 //! - For the tests: [`fault`] (real failures from the kernel's fault injection) and [`testing`].
@@ -17,6 +17,7 @@
 pub(crate) mod byte;
 pub(crate) mod dma;
 pub(crate) mod fault;
+pub(crate) mod fill_ctor;
 pub(crate) mod flags;
 pub(crate) mod gfp;
 pub(crate) mod gfp_policy;

@@ -354,9 +354,11 @@ fn execute(lab: &Lab, command: Command<'_>) -> Outcome {
             size,
             align,
             flags,
+            ctor,
         } => {
             let mut state = open(lab)?;
-            holder::create_cache(&mut state, name, size, align, flags).inspect_err(|refusal| {
+            let made = holder::create_cache(&mut state, name, size, align, flags, ctor);
+            made.inspect_err(|refusal| {
                 state.stats.failed(Api::KmemCacheCreate, refusal.errno());
             })
         }
@@ -662,6 +664,14 @@ fn alloc(
         Source::Pool(_) => pool_gfp(gfp_text)?,
         _ => gfp_for(family, gfp_text, Gfp::KERNEL)?,
     };
+    if let Source::Cache(cache) = source {
+        if gfp.contains(Gfp::ZERO) && holder::cache_named(state, cache)?.has_constructor() {
+            return Err(refuse!(
+                Inval,
+                "'{cache}' has a constructor: __GFP_ZERO would undo it"
+            ));
+        }
+    }
     // CAST: `usize` fits `u64`.
     let bytes = asked as u64;
     state.table.admit(name, bytes)?;

@@ -176,6 +176,8 @@ pub(crate) enum Command<'a> {
         align: u64,
         /// `|`-separated slab flag names, as written.
         flags: Option<&'a str>,
+        /// The byte a constructor fills new objects with, if any.
+        ctor: Option<u8>,
     },
     /// `pool create NAME MIN_NR BACKING`: `mempool_create`.
     PoolCreate {
@@ -322,8 +324,8 @@ pub(crate) const HELP: &[(&str, &str, &str)] = &[
         "alloc pg pages 0; kmap km pg",
     ),
     (
-        "cache create CACHE SIZE [align=N] [flags=HWCACHE_ALIGN|POISON|RED_ZONE|STORE_USER|CACHE_DMA|NO_MERGE]",
-        "kmem_cache_create memlab_CACHE for SIZE-byte objects",
+        "cache create CACHE SIZE [align=N] [flags=HWCACHE_ALIGN|POISON|RED_ZONE|STORE_USER|CACHE_DMA|NO_MERGE] [ctor=BYTE]",
+        "kmem_cache_create memlab_CACHE for SIZE-byte objects (a constructor fills each new object with BYTE, once)",
         "cache create objs 96 align=32 flags=POISON|NO_MERGE",
     ),
     (
@@ -549,12 +551,13 @@ fn holder_command<'a, I: Iterator<Item = &'a str>>(
         (Holder::Cache, "create") => {
             let name = new_name(words.next("NAME")?)?;
             let size = words::size(words.next("SIZE")?)?;
-            let (mut align, mut flags) = (None, None);
+            let (mut align, mut flags, mut ctor) = (None, None, None);
             while let Some((key, value)) = words.option()? {
                 match key {
                     "align" if align.is_none() => align = Some(words::size(value)?),
                     "flags" if flags.is_none() => flags = Some(value),
-                    "align" | "flags" => {
+                    "ctor" if ctor.is_none() => ctor = Some(words::byte(value)?),
+                    "align" | "flags" | "ctor" => {
                         return Err(refuse!(Inval, "cache create: {key}= given twice"))
                     }
                     _ => return Err(refuse!(Inval, "cache create: unknown option '{key}='")),
@@ -565,6 +568,7 @@ fn holder_command<'a, I: Iterator<Item = &'a str>>(
                 size,
                 align: align.unwrap_or(0),
                 flags,
+                ctor,
             }
         }
         (Holder::Pool, "create") => {
@@ -812,12 +816,13 @@ mod tests {
     #[test]
     fn caches_and_pools_parse() {
         assert_eq!(
-            parse(b"cache create c 1K flags=POISON align=0x40"),
+            parse(b"cache create c 1K flags=POISON align=0x40 ctor=0xa5"),
             Ok(Command::CacheCreate {
                 name: "c",
                 size: 1024,
                 align: 64,
                 flags: Some("POISON"),
+                ctor: Some(0xa5),
             })
         );
         assert_eq!(
@@ -827,6 +832,7 @@ mod tests {
                 size: 8,
                 align: 0,
                 flags: None,
+                ctor: None,
             })
         );
         assert_eq!(
@@ -907,6 +913,8 @@ mod tests {
             b"cache create c 8 align=4 align=8",
             b"cache create c 8 flags=POISON flags=POISON",
             b"cache create c 8 colour=1",
+            b"cache create c 8 ctor=256",
+            b"cache create c 8 ctor=1 ctor=2",
             b"cache create c 8 POISON",
             b"cache destroy",
             b"cache destroy c now",

@@ -37,7 +37,7 @@ use crate::{
         table::Name,
     },
     mm::{
-        kmalloc,
+        fill_ctor, kmalloc,
         kmem_cache::{
             self,
             KmemCache,
@@ -87,6 +87,7 @@ pub(crate) fn create_cache(
     size: u64,
     align: u64,
     flags: Option<&str>,
+    ctor: Option<u8>,
 ) -> Outcome {
     let api = Api::KmemCacheCreate;
     let size = size_within(api, size, kmem_cache::MAX_OBJECT_SIZE)?;
@@ -109,14 +110,27 @@ pub(crate) fn create_cache(
     state.table.admit(name, 0)?;
     let no_memory = |_| refuse!(NoMem, "{name}: no memory for the cache's name");
     let c_name = CString::try_from_fmt(fmt!("{name}")).map_err(no_memory)?;
-    let cache =
-        KmemCache::new(&c_name, size, align, flags).map_err(|err| kernel_refusal(api, err))?;
+    let cache = match ctor {
+        None => KmemCache::new(&c_name, size, align, flags),
+        Some(byte) => KmemCache::with_fill(&c_name, size, align, flags, byte),
+    };
+    let cache = cache.map_err(|err| match err {
+        EBUSY => refuse!(
+            Busy,
+            "{name}: {} caches with a constructor exist already",
+            fill_ctor::SLOTS
+        ),
+        err => kernel_refusal(api, err),
+    })?;
     let cache = Arc::new(cache, GFP_KERNEL).map_err(|_| kernel_refusal(api, ENOMEM))?;
     pr_info!(
         "cache create {name}: kmem_cache_create({}, {size}, align {align}, {flags}) = {:#x}\n",
         cache.name(),
         cache.as_raw() as usize
     );
+    if let Some(byte) = cache.fill_byte() {
+        pr_info!("cache create {name}: its constructor fills each new object with {byte:#04x}\n");
+    }
     let object = Object {
         api,
         // CAST: `usize` fits `u64`.
@@ -159,6 +173,12 @@ pub(crate) fn create_pool(
         }
         PoolBacking::Slab(cache_name) => {
             let cache = cache_named(state, cache_name)?;
+            if cache.has_constructor() {
+                return Err(refuse!(
+                    Inval,
+                    "'{cache_name}' has a constructor: a pool hands out used elements"
+                ));
+            }
             let size = cache.object_size();
             (Backing::Slab(cache), size, Some(Name::new(cache_name)))
         }

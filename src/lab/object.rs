@@ -272,7 +272,12 @@ impl Object {
         )?;
         self.write_placement(f)?;
         match (&self.memory, self.gfp) {
-            (Memory::Cache(cache), _) => write!(f, " {}", cache.flags())?,
+            (Memory::Cache(cache), _) => {
+                write!(f, " {}", cache.flags())?;
+                if let Some(byte) = cache.fill_byte() {
+                    write!(f, ",ctor={byte:#04x}")?;
+                }
+            }
             (Memory::Pool(pool), _) => write!(f, " min_nr={}", pool.min_nr())?,
             (_, Some(gfp)) => write!(f, " {gfp}")?,
             (_, None) => f.write_str(" -")?,

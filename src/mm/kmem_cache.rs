@@ -47,6 +47,10 @@ use kernel::{
 
 use crate::mm::{
     byte::Byte,
+    fill_ctor::{
+        self,
+        FillSlot, //
+    },
     flags::{
         self,
         FlagName, //
@@ -273,7 +277,7 @@ impl Drop for ReservedName {
 /// - `ptr` is a cache `kmem_cache_create` returned for objects of `object_size` bytes, not yet
 ///   destroyed, owned by `self`; `1 <= object_size <= MAX_OBJECT_SIZE`.
 /// - `constructed` says whether it has a constructor, which initialises every byte of every
-///   object.
+///   object; `fill` holds the slot of a run-time constructor, until the cache is destroyed.
 /// - `name` is reserved in the registry for as long as the cache exists.
 /// - `live` counts the cache's objects that are allocated and not freed: one per
 ///   [`SlabObject`], plus those a mempool handed out and never got back
@@ -290,6 +294,7 @@ pub(crate) struct KmemCache {
     constructed: bool,
     flags: SlabFlags,
     name: ReservedName,
+    fill: Option<FillSlot>,
     live: AtomicUsize,
 }
 
@@ -311,7 +316,7 @@ impl KmemCache {
     /// holds no [`NameRegistry`]; `ENOMEM` if the kernel cannot create it. A failed creation
     /// leaves the name free.
     pub(crate) fn new(name: &CStr, size: usize, align: usize, flags: SlabFlags) -> Result<Self> {
-        Self::create(name, size, align, flags, None)
+        Self::create(name, size, align, flags, None, None)
     }
 
     /// `kmem_cache_create("memlab_<name>", C::SIZE, align, flags, C's constructor)`. Sleeps.
@@ -324,7 +329,40 @@ impl KmemCache {
         align: usize,
         flags: SlabFlags,
     ) -> Result<Self> {
-        Self::create(name, C::SIZE, align, flags, Some(construct_object::<C>))
+        Self::create(
+            name,
+            C::SIZE,
+            align,
+            flags,
+            Some(construct_object::<C>),
+            None,
+        )
+    }
+
+    /// `kmem_cache_create` with a constructor that fills every new object with `byte`: the
+    /// run-time form of [`KmemCache::with_constructor`] (see [`crate::mm::fill_ctor`]). Sleeps.
+    ///
+    /// # Errors
+    ///
+    /// As [`KmemCache::new`]; `EBUSY` when [`fill_ctor::SLOTS`] caches with such a constructor
+    /// exist already.
+    pub(crate) fn with_fill(
+        name: &CStr,
+        size: usize,
+        align: usize,
+        flags: SlabFlags,
+        byte: u8,
+    ) -> Result<Self> {
+        if size == 0 || size > MAX_OBJECT_SIZE {
+            return Err(EINVAL);
+        }
+        let fill = FillSlot::claim(size, byte)?;
+        Self::create(name, size, align, flags, Some(fill.callback()), Some(fill))
+    }
+
+    /// The byte a run-time constructor fills new objects with, if the cache has one.
+    pub(crate) fn fill_byte(&self) -> Option<u8> {
+        self.fill.as_ref().map(FillSlot::byte)
     }
 
     fn create(
@@ -333,6 +371,7 @@ impl KmemCache {
         align: usize,
         flags: SlabFlags,
         ctor: Option<unsafe extern "C" fn(*mut kernel::ffi::c_void)>,
+        fill: Option<FillSlot>,
     ) -> Result<Self> {
         let good_align = align == 0 || (align.is_power_of_two() && align <= MAX_ALIGN);
         if size == 0 || size > MAX_OBJECT_SIZE || !good_align {
@@ -354,7 +393,8 @@ impl KmemCache {
         // - `size_c` is `1..=MAX_OBJECT_SIZE` and `args.align` 0 or a power of two up to a page
         //   (checked above), which the slab allocator serves without a warning;
         // - `args` is a valid `struct kmem_cache_args` whose `ctor`, if any, is
-        //   `construct_object::<C>` for a `C` with `C::SIZE == size`;
+        //   `construct_object::<C>` for a `C` with `C::SIZE == size`, or the callback of `fill`,
+        //   a slot claimed for `size`-byte objects and held until the cache is destroyed;
         // - `flags` holds only `SLAB_*` values (`SlabFlags` has no other constructor).
         let ptr = unsafe {
             bindings::__kmem_cache_create_args(name.full.as_char_ptr(), size_c, &mut args, flags.0)
@@ -368,6 +408,7 @@ impl KmemCache {
             constructed: ctor.is_some(),
             flags,
             name,
+            fill,
             live: AtomicUsize::new(0),
         })
     }
@@ -480,11 +521,14 @@ impl Drop for KmemCache {
                 self.name()
             );
             self.name.keep();
+            if let Some(fill) = &mut self.fill {
+                fill.keep();
+            }
             return;
         }
         // SAFETY: `self.ptr` is a live cache owned by `self` (type invariant), without objects
-        // (above); it is destroyed once, here. The name is released afterwards, when `name`
-        // is dropped.
+        // (above); it is destroyed once, here. The name and a constructor's slot are released
+        // afterwards, when `name` and `fill` are dropped.
         unsafe { bindings::kmem_cache_destroy(self.ptr.as_ptr()) };
     }
 }
@@ -742,6 +786,46 @@ mod tests {
             bindings::kmem_cache_destroy(raw);
         }
         assert_eq!(reused_name, Some(EEXIST));
+        Ok(())
+    }
+
+    #[test]
+    fn a_fill_constructor_fills_new_objects_once() -> Result {
+        let cache = KmemCache::with_fill(c"filled", 100, 0, SlabFlags::NO_MERGE, 0xa7)?;
+        let other = KmemCache::with_fill(c"filled2", 24, 0, SlabFlags::NO_MERGE, 0x11)?;
+        assert_eq!(
+            (cache.fill_byte(), other.fill_byte()),
+            (Some(0xa7), Some(0x11))
+        );
+        assert_eq!(cache.alloc(Gfp::KERNEL | Gfp::ZERO).err(), Some(EINVAL));
+        let mut first = cache.alloc(Gfp::KERNEL)?;
+        assert!(first.as_slice().iter().all(|&b| b == 0xa7));
+        assert!(other
+            .alloc(Gfp::KERNEL)?
+            .as_slice()
+            .iter()
+            .all(|&b| b == 0x11));
+        // A freed object comes back as it was left: constructors run once per object.
+        first.as_mut_slice().fill(0x3c);
+        let addr = first.addr();
+        drop(first);
+        let again = cache.alloc(Gfp::KERNEL)?;
+        if again.addr() == addr {
+            assert!(again.as_slice().iter().all(|&b| b == 0x3c));
+        }
+        drop(again);
+        drop((cache, other));
+        // Every slot is free again: all of them can be held at once, and one more cannot.
+        let mut held = KVec::new();
+        for i in 0..fill_ctor::SLOTS {
+            let name = CString::try_from_fmt(fmt!("slot{i}"))?;
+            held.push(
+                KmemCache::with_fill(&name, 8, 0, SlabFlags::NONE, 1)?,
+                GFP_KERNEL,
+            )?;
+        }
+        let full = KmemCache::with_fill(c"one_more", 8, 0, SlabFlags::NONE, 1).err();
+        assert_eq!(full, Some(EBUSY));
         Ok(())
     }
 

@@ -160,6 +160,12 @@ check lab_cache_too_big_e2big refused E2BIG 'cache create c2 3M'
 check lab_cache_odd_align_einval refused EINVAL 'cache create c2 64 align=24'
 check lab_cache_unknown_flag_einval refused EINVAL 'cache create c2 64 flags=POISON|BOGUS'
 check lab_cache_name_taken_eexist refused EEXIST 'cache create km 64'
+check lab_cache_with_a_constructor lab 'cache create cc 64 ctor=0xa7'
+check lab_constructor_line sh -c "grep -Eq '^cc +kmem_cache_create +64 +64 +0x[0-9a-f]+ - - 0,ctor=0xa7 -$' '$MEMLAB_DEBUGFS/objects'"
+check lab_constructed_object sh -c "echo 'alloc co cache:cc' >'$ctl' && echo 'check co 0xa7' >'$ctl'"
+check lab_constructed_zeroed_einval refused EINVAL 'alloc co2 cache:cc gfp=GFP_KERNEL|__GFP_ZERO'
+check lab_pool_over_a_constructed_cache_einval refused EINVAL 'pool create pc 1 slab:cc'
+check lab_constructed_cache_gone sh -c "echo 'free co' >'$ctl' && echo 'cache destroy cc' >'$ctl'"
 check lab_pool_create_over_a_cache lab 'pool create p1 2 slab:c1'
 check lab_pool_line sh -c "grep -Eq '^p1 +mempool_create +200 +200 +0x[0-9a-f]+ - - min_nr=2 c1$' '$MEMLAB_DEBUGFS/objects'"
 check lab_free_slab_object lab 'free s1'
