@@ -10,6 +10,8 @@
 //! kept in one global slot; code reaches it only through [`with`], under the slot's mutex, so a
 //! borrow of [`Edu`] (and any [`DmaCoherent`] buffer allocated for it) ends before unbinding can
 //! take the device away. Without the device (or with it unbound), [`with`] answers `ENODEV`.
+//! What the device keeps for others across calls (the lab's DMA buffers and BAR windows) lives in
+//! [`kept`], dropped with the device at unbind.
 //!
 //! The `kernel` crate's `pci::Vendor` has no constant for QEMU's vendor ID and no public way to
 //! make one, so the driver matches edu's PCI class (0x00ff00) and checks vendor and device IDs

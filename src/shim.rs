@@ -173,3 +173,19 @@ mod tests {
         Ok(())
     }
 }
+
+/// Makes memlab's debugfs directory `name`, or its subdirectory `child`, root-only (0700), as
+/// root's `chmod 0700` would: the kernel crate's `Dir` makes directories 0755.
+///
+/// # Errors
+///
+/// `ENOENT` if there is no such directory (debugfs is off); the VFS's error otherwise.
+pub(crate) fn debugfs_restrict(name: &CStr, child: Option<&CStr>) -> Result {
+    let child = child.map_or(core::ptr::null(), CStr::as_char_ptr);
+    // SAFETY: `name` is a NUL-terminated string and `child` one or NULL, both read during the
+    // call only; the function looks the directory up itself and holds a reference while it
+    // works.
+    kernel::error::to_result(unsafe {
+        generated::memlab_debugfs_restrict(name.as_char_ptr(), child)
+    })
+}

@@ -11,6 +11,8 @@
 //! | `info`        | 0400 | the kernel facts, live zone spans and the lab's limits, see [`super::info`] |
 //! | `data/<name>` | 0600 | the bytes of one object, at any offset |
 //!
+//! The directory and `data/` are 0700: root only.
+//!
 //! Everything is removed when the [`Interface`] is dropped (at `rmmod`): first every object is
 //! freed (newest first) and later commands are refused, then the files go.
 
@@ -60,6 +62,12 @@ impl Interface {
     pub(crate) fn new(version: &'static str, facts: Facts, max_bytes: u64) -> Result<Self> {
         let dir = Dir::new(c"memlab");
         let lab = control::new(dir.subdir(c"data"), max_bytes)?;
+        // Root-only: `Dir` makes 0755 directories (and debugfs's own root is 0700 anyway).
+        for child in [None, Some(c"data")] {
+            if let Err(err) = shim::debugfs_restrict(c"memlab", child) {
+                pr_warn!("debugfs: memlab's directories stay 0755 ({err:?})\n");
+            }
+        }
         let control = KBox::pin_init(
             dir.read_write_callback_file(
                 c"control",

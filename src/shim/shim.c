@@ -4,6 +4,8 @@
  * kernel API it is named after, with no policy of its own (beyond telling apart two failures C
  * reports as one NULL): the safe Rust layer above decides.
  */
+#include <linux/debugfs.h>
+#include <linux/fs.h>
 #include <linux/ioport.h>
 #include <linux/mmzone.h>
 #include <linux/nodemask.h>
@@ -269,4 +271,24 @@ void memlab_kunit_skip(const char *reason)
 void memlab_freeze(void *p, size_t len)
 {
 	asm volatile("" : : "r"(p), "r"(len) : "memory");
+}
+
+int memlab_debugfs_restrict(const char *name, const char *child)
+{
+	struct iattr attr = { .ia_valid = ATTR_MODE, .ia_mode = S_IFDIR | 0700 };
+	struct dentry *dir, *target;
+	int err;
+
+	dir = debugfs_lookup(name, NULL);
+	if (!dir)
+		return -ENOENT;
+	target = child ? debugfs_lookup(child, dir) : dget(dir);
+	dput(dir);
+	if (!target)
+		return -ENOENT;
+	inode_lock(d_inode(target));
+	err = notify_change(&nop_mnt_idmap, target, &attr, NULL);
+	inode_unlock(d_inode(target));
+	dput(target);
+	return err;
 }

@@ -160,4 +160,16 @@ void memlab_kunit_skip(const char *reason);
  */
 void memlab_freeze(void *p, size_t len);
 
+/**
+ * memlab_debugfs_restrict() - Make a debugfs directory of memlab's root-only (0700).
+ * @name: the directory, at the top of debugfs (e.g. "memlab").
+ * @child: a directory inside it (e.g. "data"), or NULL for @name itself.
+ *
+ * What root's `chmod 0700` does, through the VFS (notify_change() under the inode's lock):
+ * debugfs_create_dir() makes directories 0755, and the kernel crate's Dir takes no mode.
+ *
+ * Return: 0, -ENOENT if there is no such directory, or notify_change()'s error.
+ */
+int memlab_debugfs_restrict(const char *name, const char *child);
+
 #endif /* MEMLAB_SHIM_H */

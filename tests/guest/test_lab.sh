@@ -73,6 +73,7 @@ help_examples() {
 # The mode of a file, e.g. 600.
 mode() { stat -c %a "$1"; }
 
+check lab_directories_are_root_only sh -c "[ \$(stat -c %a '$MEMLAB_DEBUGFS') = 700 ] && [ \$(stat -c %a '$MEMLAB_DEBUGFS/data') = 700 ]"
 check lab_files_are_root_only sh -c "[ \$(stat -c %a '$ctl') = 600 ] && [ \$(stat -c %a '$MEMLAB_DEBUGFS/help') = 400 ] && [ \$(stat -c %a '$MEMLAB_DEBUGFS/objects') = 400 ] && [ \$(stat -c %a '$MEMLAB_DEBUGFS/stats') = 400 ]"
 check lab_control_before_any_command grep -qx 'no command yet (see help)' "$ctl"
 check lab_help_examples_all_work help_examples
