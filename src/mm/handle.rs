@@ -24,11 +24,20 @@ use kernel::sync::Arc;
 ///
 /// For as long as a value of the implementing type lives, every `deref` of it returns a reference
 /// to the same `T`, which stays alive and does not move.
-pub(crate) unsafe trait Handle<T>: Deref<Target = T> {}
+pub(crate) unsafe trait Handle<T>: Deref<Target = T> {
+    /// Whether dropping the handle may drop the `T` (the owned form). A dependent whose drop may
+    /// so destroy a cache or a pool (which sleeps) calls `might_sleep()` when this is `true`, so
+    /// a drop in atomic context is reported every time, not only when it was the last one.
+    const OWNS: bool;
+}
 
 // SAFETY: A shared reference refers to one `T`, which cannot be dropped or moved while borrowed.
-unsafe impl<T> Handle<T> for &T {}
+unsafe impl<T> Handle<T> for &T {
+    const OWNS: bool = false;
+}
 
 // SAFETY: An `Arc` refers to one `T` in its allocation, which is freed only after the last `Arc`
 // is dropped; the allocation never moves.
-unsafe impl<T> Handle<T> for Arc<T> {}
+unsafe impl<T> Handle<T> for Arc<T> {
+    const OWNS: bool = true;
+}

@@ -99,7 +99,8 @@ pub(crate) fn max_reserve_bytes() -> usize {
 /// # Context
 ///
 /// Dropping calls `mempool_destroy` (and may destroy the cache of a slab-backed pool, which
-/// sleeps): drop it in process context.
+/// sleeps): drop it in process context. `drop` calls `might_sleep()` first, so
+/// `CONFIG_DEBUG_ATOMIC_SLEEP` reports a drop in atomic context every time.
 pub(crate) struct Mempool {
     ptr: NonNull<bindings::mempool>,
     min_nr: usize,
@@ -250,6 +251,8 @@ impl Mempool {
 
 impl Drop for Mempool {
     fn drop(&mut self) {
+        // See "Context" on the type.
+        kernel::task::might_sleep();
         // Every `PoolElement` holds a handle of the pool (a borrow, or an `Arc` whose last
         // reference is being dropped), so none is alive now; what `out` still counts was leaked
         // (`mem::forget`). mempool_destroy frees only the reserve, so those stay
@@ -280,7 +283,8 @@ impl Drop for Mempool {
 /// # Context
 ///
 /// Dropping the last `PoolElement<Arc<Mempool>>` of a pool whose other references are gone
-/// destroys the pool (see [`Mempool`]): drop it in process context.
+/// destroys the pool (see [`Mempool`]): drop owned elements in process context. Their `drop`
+/// calls `might_sleep()` first, so a misuse is reported every time.
 pub(crate) struct PoolElement<P: Handle<Mempool>> {
     element: NonNull<kernel::ffi::c_void>,
     pool: P,
@@ -338,6 +342,10 @@ impl<P: Handle<Mempool>> PoolElement<P> {
 
 impl<P: Handle<Mempool>> Drop for PoolElement<P> {
     fn drop(&mut self) {
+        if P::OWNS {
+            // See "Context" on the type: the last owned element destroys its pool.
+            kernel::task::might_sleep();
+        }
         // SAFETY: `element` came from `mempool_alloc` on `pool`, which the handle keeps alive, and
         // is owned by `self`; it is freed once, here.
         unsafe { bindings::mempool_free(self.element.as_ptr(), self.pool.ptr.as_ptr()) };
