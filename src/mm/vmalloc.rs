@@ -209,7 +209,9 @@ impl VmallocBuf<MaybeUninit<u8>> {
     }
 
     /// `vmalloc_32(len)` with `__GFP_NOWARN`: a failure prints nothing (vmalloc_32 itself takes
-    /// no flags; the shim passes vmalloc_32's own flags plus `__GFP_NOWARN`). Sleeps.
+    /// no flags; the shim passes vmalloc_32's own flags plus `__GFP_NOWARN`). Sleeps. The kernel
+    /// exports the function this needs only with `CONFIG_TEST_VMALLOC=m` (memlab's kernels);
+    /// elsewhere (Debian's stock kernel) this is plain `vmalloc_32`, whose failure may warn.
     ///
     /// # Errors
     ///

@@ -106,11 +106,16 @@ void *memlab_vzalloc(unsigned long size)
 
 void *memlab_vmalloc_32(unsigned long size, bool nowarn)
 {
-	if (!nowarn)
-		return vmalloc_32(size);
-	/* vmalloc_32() itself, with __GFP_NOWARN added. */
-	return __vmalloc_node(size, 1, MEMLAB_GFP_VMALLOC32 | __GFP_NOWARN, NUMA_NO_NODE,
-			      __builtin_return_address(0));
+#ifdef CONFIG_TEST_VMALLOC_MODULE
+	/*
+	 * vmalloc_32() itself, with __GFP_NOWARN added. mm/vmalloc.c exports __vmalloc_node() only
+	 * for test_vmalloc; __vmalloc() would strip __GFP_DMA32 with a warning.
+	 */
+	if (nowarn)
+		return __vmalloc_node(size, 1, MEMLAB_GFP_VMALLOC32 | __GFP_NOWARN, NUMA_NO_NODE,
+				      __builtin_return_address(0));
+#endif
+	return vmalloc_32(size);
 }
 
 void *memlab_vmalloc_flags(unsigned long size, gfp_t flags)

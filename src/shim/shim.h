@@ -83,7 +83,8 @@ void *memlab_krealloc(const void *p, size_t new_size, gfp_t flags);
  * The vmalloc family: linux/vmalloc.h is not reached by the kernel crate's bindings, and the
  * allocators are macros (alloc_hooks). vmalloc, vzalloc and vmalloc_32 use GFP_KERNEL
  * (vmalloc_32 adds GFP_DMA32; with @nowarn it also passes __GFP_NOWARN, which vmalloc_32 itself
- * cannot); __vmalloc takes the caller's flags.
+ * cannot, on kernels that export __vmalloc_node(): those with CONFIG_TEST_VMALLOC=m, such as
+ * memlab's own; elsewhere @nowarn is ignored); __vmalloc takes the caller's flags.
  */
 void *memlab_vmalloc(unsigned long size);
 void *memlab_vzalloc(unsigned long size);
