@@ -4,7 +4,8 @@
 # the project's own Debian sysroot (scripts/toolchain), so the host needs only root, bash, make
 # and python3.
 #
-#   make run            build (perf kernel), boot, load memlab, show what it reports, unload
+#   make run            prepare Debian's stock kernel, build memlab against it, boot, load
+#                       memlab, walk the lab, show what it reports, unload
 #   make test           the whole test suite (host tests, format, lint, VM under the debug kernel)
 #   make shell          the test VM with an interactive shell on its serial console
 #   make module         build memlab.ko against the test kernel, or against your own kernel

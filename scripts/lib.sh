@@ -12,11 +12,24 @@ set -euo pipefail
 
 # ---- The pinned inputs: change them here and only here. -------------------------------------
 LINUX_SERIES=7.3          # Debian's linux-source-$LINUX_SERIES (trixie-backports)
+# The one Debian version of both the kernel source and Debian's own (stock) kernel: the stock
+# profile prepares that source as Debian built its kernel, so the two must be the same upload.
+LINUX_DEBIAN_VERSION=7.3.4-1~bpo13+1
+STOCK_RELEASE=7.3.4+deb13-amd64   # the stock kernel's release (uname -r) and package ABI name
 DEBIAN_SUITE=trixie       # suite of the build sysroot
+# dwarves (pahole) and openssl: Debian's config keeps DEBUG_INFO_BTF and module signing only
+# where they are installed.
 SYSROOT_PACKAGES=(
   build-essential flex bison bc libelf-dev libssl-dev cpio kmod xz-utils python3
   rustc rust-src rustfmt rust-clippy cargo bindgen clang lld llvm libclang-dev
-  busybox-static qemu-system-x86
+  busybox-static qemu-system-x86 dwarves openssl
+)
+# From $DEBIAN_SUITE-backports, all at $LINUX_DEBIAN_VERSION: the source every profile builds,
+# and the stock kernel's image, modules and headers.
+STOCK_PACKAGES=(
+  "linux-binary-unsigned-$STOCK_RELEASE" "linux-modules-$STOCK_RELEASE"
+  "linux-headers-$STOCK_RELEASE" "linux-headers-${STOCK_RELEASE%-*}-common"
+  "linux-kbuild-${STOCK_RELEASE%-*}"
 )
 # ----------------------------------------------------------------------------------------------
 
@@ -118,7 +131,10 @@ need_root() {
 short_hash() { sha256sum | cut -c1-12; }
 
 # The sysroot's key covers everything that decides its contents.
-sysroot_key() { printf '%s\n' "$DEBIAN_SUITE" "linux-source-$LINUX_SERIES" "${SYSROOT_PACKAGES[@]}" | short_hash; }
+sysroot_key() {
+  printf '%s\n' "$DEBIAN_SUITE" "linux-source-$LINUX_SERIES=$LINUX_DEBIAN_VERSION" \
+    "${SYSROOT_PACKAGES[@]}" "${STOCK_PACKAGES[@]}" | short_hash
+}
 SYSROOT=$MEMLAB_CACHE/sysroot-$DEBIAN_SUITE-$(sysroot_key)
 
 # in_sysroot CMD...: run CMD as root inside the sysroot, in the current directory.

@@ -12,10 +12,12 @@
 //!   [`kmem_cache`] (with [`fill_ctor`], run-time constructors), [`mempool`], [`dma`].
 //! - What they share: [`byte`] (initialised or not), [`handle`] (borrowed or owned), [`global`]
 //!   and [`lifecycle`] (pure) for module-wide registries.
-//! - For the tests: [`fault`] (real failures from the kernel's fault injection) and [`testing`].
+//! - For the tests, and built only with KUnit as the suites are: `fault` (real failures from
+//!   the kernel's fault injection) and `testing`.
 
 pub(crate) mod byte;
 pub(crate) mod dma;
+#[cfg(CONFIG_KUNIT = "y")]
 pub(crate) mod fault;
 pub(crate) mod fill_ctor;
 pub(crate) mod flags;
@@ -30,6 +32,7 @@ pub(crate) mod kmem_cache;
 pub(crate) mod lifecycle;
 pub(crate) mod mempool;
 pub(crate) mod pages;
+#[cfg(CONFIG_KUNIT = "y")]
 pub(crate) mod testing;
 pub(crate) mod vmalloc;
 pub(crate) mod vmap;

@@ -110,10 +110,8 @@ pub(crate) fn create_cache(
     state.table.admit(name, 0)?;
     let no_memory = |_| refuse!(NoMem, "{name}: no memory for the cache's name");
     let c_name = CString::try_from_fmt(fmt!("{name}")).map_err(no_memory)?;
-    let cache = match ctor {
-        None => KmemCache::new(&c_name, size, align, flags),
-        Some(byte) => KmemCache::with_fill(&c_name, size, align, flags, byte),
-    };
+    // The lab copies objects to and from user space (data/): their caches must allow it.
+    let cache = KmemCache::new_user_copyable(&c_name, size, align, flags, ctor);
     let cache = cache.map_err(|err| match err {
         EBUSY => refuse!(
             Busy,

@@ -98,9 +98,13 @@ impl fmt::Write for Refusal {
                 }
                 return Ok(());
             }
-            c.encode_utf8(&mut self.reason[len..]);
+            // Encoded into a buffer that always fits a character: `encode_utf8` straight into
+            // `reason` would keep a panic path that objtool 7.3 cannot tell is noreturn.
+            let mut utf8 = [0; 4];
+            let bytes = c.encode_utf8(&mut utf8).as_bytes();
+            self.reason[len..len + bytes.len()].copy_from_slice(bytes);
             // CAST: at most `REASON_MAX` (checked above), which fits a `u8`.
-            self.len = (len + c.len_utf8()) as u8;
+            self.len = (len + bytes.len()) as u8;
         }
         Ok(())
     }

@@ -47,10 +47,7 @@ use kernel::{
 
 use crate::mm::{
     byte::Byte,
-    fill_ctor::{
-        self,
-        FillSlot, //
-    },
+    fill_ctor::FillSlot,
     flags::{
         self,
         FlagName, //
@@ -305,6 +302,15 @@ unsafe impl Send for KmemCache {}
 // SAFETY: `kmem_cache_alloc`/`kmem_cache_free` may be called concurrently on one cache.
 unsafe impl Sync for KmemCache {}
 
+/// Whether hardened usercopy lets the kernel copy a cache's objects to and from user space.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum UserCopy {
+    /// No usercopy region: the kernel's default for a new cache.
+    Denied,
+    /// The whole object is the usercopy region.
+    WholeObject,
+}
+
 impl KmemCache {
     /// `kmem_cache_create("memlab_<name>", size, align, flags, NULL)`. Sleeps.
     ///
@@ -344,7 +350,7 @@ impl KmemCache {
     ///
     /// # Errors
     ///
-    /// As [`KmemCache::new`]; `EBUSY` when [`fill_ctor::SLOTS`] caches with such a constructor
+    /// As [`KmemCache::new`]; `EBUSY` when [`fill_ctor::SLOTS`](crate::mm::fill_ctor::SLOTS) caches with such a constructor
     /// exist already.
     pub(crate) fn with_fill(
         name: &CStr,
@@ -353,11 +359,26 @@ impl KmemCache {
         flags: SlabFlags,
         byte: u8,
     ) -> Result<Self> {
-        if size == 0 || size > MAX_OBJECT_SIZE {
-            return Err(EINVAL);
-        }
-        let fill = FillSlot::claim(size, byte)?;
-        Self::create(name, size, align, flags, Some(fill.callback()), Some(fill))
+        Self::create_filled(name, size, align, flags, Some(byte), UserCopy::Denied)
+    }
+
+    /// As [`KmemCache::new`], or with `fill` as [`KmemCache::with_fill`], for objects whose bytes
+    /// are copied to and from user space: the cache's usercopy region (`kmem_cache_args`'
+    /// `useroffset` 0 and `usersize` `size`) is the whole object. Without one, a kernel with
+    /// `CONFIG_HARDENED_USERCOPY` (Debian's) stops each such copy with a BUG ("Kernel memory
+    /// exposure attempt detected from SLUB object"). Sleeps.
+    ///
+    /// # Errors
+    ///
+    /// As [`KmemCache::with_fill`].
+    pub(crate) fn new_user_copyable(
+        name: &CStr,
+        size: usize,
+        align: usize,
+        flags: SlabFlags,
+        fill: Option<u8>,
+    ) -> Result<Self> {
+        Self::create_filled(name, size, align, flags, fill, UserCopy::WholeObject)
     }
 
     /// The byte a run-time constructor fills new objects with, if the cache has one.
@@ -372,6 +393,37 @@ impl KmemCache {
         flags: SlabFlags,
         ctor: Option<unsafe extern "C" fn(*mut kernel::ffi::c_void)>,
         fill: Option<FillSlot>,
+    ) -> Result<Self> {
+        Self::create_with(name, size, align, flags, ctor, fill, UserCopy::Denied)
+    }
+
+    /// A cache whose constructor, if `byte` is given, fills each object with it.
+    fn create_filled(
+        name: &CStr,
+        size: usize,
+        align: usize,
+        flags: SlabFlags,
+        byte: Option<u8>,
+        user_copy: UserCopy,
+    ) -> Result<Self> {
+        let fill = match byte {
+            None => None,
+            // Checked before a slot is claimed for objects of that size.
+            Some(_) if size == 0 || size > MAX_OBJECT_SIZE => return Err(EINVAL),
+            Some(byte) => Some(FillSlot::claim(size, byte)?),
+        };
+        let ctor = fill.as_ref().map(FillSlot::callback);
+        Self::create_with(name, size, align, flags, ctor, fill, user_copy)
+    }
+
+    fn create_with(
+        name: &CStr,
+        size: usize,
+        align: usize,
+        flags: SlabFlags,
+        ctor: Option<unsafe extern "C" fn(*mut kernel::ffi::c_void)>,
+        fill: Option<FillSlot>,
+        user_copy: UserCopy,
     ) -> Result<Self> {
         let good_align = align == 0 || (align.is_power_of_two() && align <= MAX_ALIGN);
         if size == 0 || size > MAX_OBJECT_SIZE || !good_align {
@@ -388,11 +440,16 @@ impl KmemCache {
             ctor,
             ..Default::default()
         };
+        if user_copy == UserCopy::WholeObject {
+            args.useroffset = 0;
+            args.usersize = size_c;
+        }
         // SAFETY:
         // - `name.full` is a NUL-terminated string without whitespace; the kernel copies it;
         // - `size_c` is `1..=MAX_OBJECT_SIZE` and `args.align` 0 or a power of two up to a page
         //   (checked above), which the slab allocator serves without a warning;
-        // - `args` is a valid `struct kmem_cache_args` whose `ctor`, if any, is
+        // - `args` is a valid `struct kmem_cache_args`: its usercopy region, if any, is the
+        //   whole object (offset 0, `size_c` bytes); its `ctor`, if any, is
         //   `construct_object::<C>` for a `C` with `C::SIZE == size`, or the callback of `fill`,
         //   a slot claimed for `size`-byte objects and held until the cache is destroyed;
         // - `flags` holds only `SLAB_*` values (`SlabFlags` has no other constructor).
@@ -612,7 +669,10 @@ impl<C: Handle<KmemCache>, T: Byte> Drop for SlabObject<C, T> {
 #[kunit_tests(memlab_kmem_cache)]
 mod tests {
     use super::*;
-    use crate::mm::testing;
+    use crate::mm::{
+        fill_ctor,
+        testing, //
+    };
     use core::sync::atomic::AtomicU32;
     use kernel::sync::Arc;
 

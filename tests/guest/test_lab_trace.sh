@@ -8,8 +8,11 @@
 tracing=/sys/kernel/tracing
 trace_events="kmalloc kfree kmem_cache_alloc kmem_cache_free mm_page_alloc mm_page_free"
 
+# hash-ptr off while the trace is read: events show real addresses, as `objects` does (a kernel
+# booted without no_hash_pointers, as Debian's is, hashes them by default).
 trace_on() {
 	[ -d "$tracing/events" ] || mount -t tracefs nodev "$tracing" || return 1
+	echo 0 >"$tracing/options/hash-ptr" || return 1
 	for event in $trace_events; do
 		echo 1 >"$tracing/events/kmem/$event/enable" || return 1
 	done
@@ -20,6 +23,7 @@ trace_off() {
 		echo 0 >"$tracing/events/kmem/$event/enable" || return 1
 	done
 	cp "$tracing/trace" /tmp/lab.trace
+	echo 1 >"$tracing/options/hash-ptr"
 }
 
 # The objects, then freed: their lines are kept in /tmp/lab.objects.
