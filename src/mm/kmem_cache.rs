@@ -322,7 +322,7 @@ impl KmemCache {
     /// holds no [`NameRegistry`]; `ENOMEM` if the kernel cannot create it. A failed creation
     /// leaves the name free.
     pub(crate) fn new(name: &CStr, size: usize, align: usize, flags: SlabFlags) -> Result<Self> {
-        Self::create(name, size, align, flags, None, None)
+        Self::create(name, size, align, flags, None, None, UserCopy::Denied)
     }
 
     /// `kmem_cache_create("memlab_<name>", C::SIZE, align, flags, C's constructor)`. Sleeps.
@@ -342,6 +342,7 @@ impl KmemCache {
             flags,
             Some(construct_object::<C>),
             None,
+            UserCopy::Denied,
         )
     }
 
@@ -386,17 +387,6 @@ impl KmemCache {
         self.fill.as_ref().map(FillSlot::byte)
     }
 
-    fn create(
-        name: &CStr,
-        size: usize,
-        align: usize,
-        flags: SlabFlags,
-        ctor: Option<unsafe extern "C" fn(*mut kernel::ffi::c_void)>,
-        fill: Option<FillSlot>,
-    ) -> Result<Self> {
-        Self::create_with(name, size, align, flags, ctor, fill, UserCopy::Denied)
-    }
-
     /// A cache whose constructor, if `byte` is given, fills each object with it.
     fn create_filled(
         name: &CStr,
@@ -413,10 +403,10 @@ impl KmemCache {
             Some(byte) => Some(FillSlot::claim(size, byte)?),
         };
         let ctor = fill.as_ref().map(FillSlot::callback);
-        Self::create_with(name, size, align, flags, ctor, fill, user_copy)
+        Self::create(name, size, align, flags, ctor, fill, user_copy)
     }
 
-    fn create_with(
+    fn create(
         name: &CStr,
         size: usize,
         align: usize,
