@@ -50,6 +50,7 @@ use kernel::{
 // The wrappers and the edu driver are libraries: their KUnit suites use all of their API, the
 // lab most of it. Without KUnit (Debian's kernel) the rest is dead code there, and only there;
 // kernels with KUnit still check it.
+mod bench;
 #[cfg_attr(
     not(CONFIG_KUNIT = "y"),
     expect(
@@ -127,6 +128,7 @@ impl kernel::fmt::Display for Bytes {
 /// last.
 struct Memlab {
     _edu_driver: Pin<KBox<driver::Registration<pci::Adapter<edu::EduDriver>>>>,
+    _bench: bench::debugfs::Files,
     _debugfs: lab::debugfs::Interface,
     _edu_slot: edu::DeviceSlot,
     _cache_names: kmem_cache::NameRegistry,
@@ -147,6 +149,7 @@ impl kernel::Module for Memlab {
             misuse_atomic_sleep()?;
         }
         let debugfs = lab::debugfs::Interface::new(VERSION, facts, lab_budget())?;
+        let bench = bench::debugfs::Files::new(debugfs.dir())?;
         // Binds QEMU's edu device, if there is one (the ioremap and DMA families need it).
         let edu_driver =
             KBox::pin_init(driver::Registration::new(c"memlab_edu", module), GFP_KERNEL)?;
@@ -156,6 +159,7 @@ impl kernel::Module for Memlab {
         pr_info!("ready: /sys/kernel/debug/memlab/\n");
         Ok(Self {
             _edu_driver: edu_driver,
+            _bench: bench,
             _debugfs: debugfs,
             _edu_slot: edu_slot,
             _cache_names: cache_names,

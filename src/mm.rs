@@ -10,11 +10,13 @@
 //! - GFP flags and which family takes which: [`gfp`], [`gfp_policy`] (pure), [`flags`] (pure).
 //! - The families: [`kmalloc`], [`vmalloc`], [`pages`], [`vmap`], [`kmap`], [`ioremap`],
 //!   [`kmem_cache`] (with [`fill_ctor`], run-time constructors), [`mempool`], [`dma`].
+//! - The benchmarks' C baseline: [`baseline`], loops in C behind the wrappers' checks.
 //! - What they share: [`byte`] (initialised or not), [`handle`] (borrowed or owned), [`global`]
 //!   and [`lifecycle`] (pure) for module-wide registries.
 //! - For the tests, and built only with KUnit as the suites are: `fault` (real failures from
 //!   the kernel's fault injection) and `testing`.
 
+pub(crate) mod baseline;
 pub(crate) mod byte;
 pub(crate) mod dma;
 #[cfg(CONFIG_KUNIT = "y")]

@@ -107,6 +107,13 @@ impl Interface {
     }
 }
 
+impl Interface {
+    /// The lab's directory, `/sys/kernel/debug/memlab/`, for the benchmarks' files.
+    pub(crate) fn dir(&self) -> &Dir {
+        &self._dir
+    }
+}
+
 impl Drop for Interface {
     fn drop(&mut self) {
         // Frees every object (and removes its data file) while the files still exist: a

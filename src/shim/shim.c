@@ -297,3 +297,54 @@ int memlab_debugfs_restrict(const char *name, const char *child)
 	dput(target);
 	return err;
 }
+
+unsigned long memlab_bench_kmalloc(size_t size, gfp_t flags, unsigned long iters)
+{
+	unsigned long i, failed = 0;
+
+	for (i = 0; i < iters; i++) {
+		void *p = kmalloc(size, flags);
+
+		OPTIMIZER_HIDE_VAR(p);
+		if (!p)
+			failed++;
+		kfree(p);
+	}
+	return failed;
+}
+
+unsigned long memlab_bench_vmalloc(unsigned long size, unsigned long iters)
+{
+	unsigned long i, failed = 0;
+
+	for (i = 0; i < iters; i++) {
+		void *p = vmalloc(size);
+
+		OPTIMIZER_HIDE_VAR(p);
+		if (!p)
+			failed++;
+		vfree(p);
+	}
+	return failed;
+}
+
+unsigned long memlab_bench_pages(unsigned int order, gfp_t flags, unsigned long iters)
+{
+	unsigned long i, failed = 0;
+
+	for (i = 0; i < iters; i++) {
+		struct page *page = alloc_pages(flags, order);
+
+		OPTIMIZER_HIDE_VAR(page);
+		if (page)
+			__free_pages(page, order);
+		else
+			failed++;
+	}
+	return failed;
+}
+
+void memlab_cond_resched(void)
+{
+	cond_resched();
+}

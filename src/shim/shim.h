@@ -173,4 +173,50 @@ void memlab_freeze(void *p, size_t len);
  */
 int memlab_debugfs_restrict(const char *name, const char *child);
 
+/*
+ * The benchmarks' C baseline (src/bench/): each loop makes @iters alloc+free pairs through the
+ * C API itself, called directly (inlined where the kernel inlines it), exactly what the Rust
+ * variants do through memlab's wrappers and the kernel crate. Each returns how many of its
+ * allocations failed (a failed one is not freed).
+ */
+
+/**
+ * memlab_bench_kmalloc() - @iters kmalloc(@size, @flags) + kfree() pairs.
+ * @size: bytes, 1 to KMALLOC_MAX_SIZE.
+ * @flags: GFP flags (with __GFP_ZERO: what kzalloc() asks).
+ * @iters: pairs to make.
+ *
+ * Context: may sleep if @flags allow it.
+ * Return: the number of failed allocations.
+ */
+unsigned long memlab_bench_kmalloc(size_t size, gfp_t flags, unsigned long iters);
+
+/**
+ * memlab_bench_vmalloc() - @iters vmalloc(@size) + vfree() pairs.
+ * @size: bytes, at least 1.
+ * @iters: pairs to make.
+ *
+ * Context: sleeps.
+ * Return: the number of failed allocations.
+ */
+unsigned long memlab_bench_vmalloc(unsigned long size, unsigned long iters);
+
+/**
+ * memlab_bench_pages() - @iters alloc_pages(@flags, @order) + __free_pages() pairs.
+ * @order: 0 to MAX_PAGE_ORDER.
+ * @flags: GFP flags.
+ * @iters: pairs to make.
+ *
+ * Context: may sleep if @flags allow it.
+ * Return: the number of failed allocations.
+ */
+unsigned long memlab_bench_pages(unsigned int order, gfp_t flags, unsigned long iters);
+
+/**
+ * memlab_cond_resched() - cond_resched(): let other tasks run between benchmark repeats.
+ *
+ * Context: process context, may sleep.
+ */
+void memlab_cond_resched(void);
+
 #endif /* MEMLAB_SHIM_H */

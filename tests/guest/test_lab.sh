@@ -9,22 +9,7 @@ ctl=$MEMLAB_DEBUGFS/control
 # lab CMD: writes CMD to control in one write(2), as a user's `echo` does.
 lab() { echo "$1" >"$ctl"; }
 
-# The text strerror() gives each errno the lab answers with (busybox prints it on a failed
-# write), so a check proves the write(2) itself failed with that errno.
-strerror() {
-	case $1 in
-	EINVAL) echo "Invalid argument" ;;
-	ENOENT) echo "No such file or directory" ;;
-	EEXIST) echo "File exists" ;;
-	EBUSY) echo "Device or resource busy" ;;
-	E2BIG) echo "Argument list too long" ;;
-	EBADMSG) echo "Bad message" ;;
-	ENODEV) echo "No such device" ;;
-	EPERM) echo "Operation not permitted" ;;
-	ENOSPC) echo "No space left on device" ;;
-	*) echo "(no text for $1)" ;;
-	esac
-}
+. "$here/errno.sh"
 
 # refused_bytes ERRNO FILE: writing FILE to control in one write(2) (dd with a block larger
 # than any command) must fail with ERRNO; control must then say ERRNO and why; the objects must

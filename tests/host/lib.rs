@@ -21,6 +21,13 @@ mod mm {
     pub(crate) mod lifecycle;
 }
 
+#[path = "../../src/bench"]
+mod bench {
+    pub(crate) mod report;
+    pub(crate) mod spec;
+    pub(crate) mod summary;
+}
+
 #[path = "../../src/lab"]
 mod lab {
     pub(crate) mod grammar;

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! One timed loop of a case: `iters` alloc+free pairs of one API and size, by one variant.
+//!
+//! Every variant asks for the same memory with the same flags (`GFP_KERNEL | __GFP_NOWARN`,
+//! plus `__GFP_ZERO` for kzalloc), so the variants differ only in who makes the calls: C
+//! ([`crate::mm::baseline`]), memlab's wrappers, or the `kernel` crate.
+
+use kernel::{
+    alloc::{
+        flags,
+        KVec,
+        VVec, //
+    },
+    page::Page,
+    prelude::*,
+};
+
+use crate::{
+    bench::spec::{
+        Api,
+        Variant, //
+    },
+    mm::{
+        baseline,
+        gfp::Gfp,
+        kmalloc::KmallocBuf,
+        pages::Pages,
+        vmalloc::VmallocBuf, //
+    },
+};
+
+/// The page size the `alloc_pages` sizes are counted in.
+const PAGE_SIZE: u64 = kernel::page::PAGE_SIZE as u64;
+
+/// The flags every variant allocates with.
+fn gfp(api: Api) -> Gfp {
+    match api {
+        Api::Kzalloc => Gfp::KERNEL | Gfp::NOWARN | Gfp::ZERO,
+        _ => Gfp::KERNEL | Gfp::NOWARN,
+    }
+}
+
+/// The same flags, as the `kernel` crate spells them.
+fn kernel_flags(api: Api) -> kernel::alloc::Flags {
+    match api {
+        Api::Kzalloc => flags::GFP_KERNEL | flags::__GFP_NOWARN | flags::__GFP_ZERO,
+        _ => flags::GFP_KERNEL | flags::__GFP_NOWARN,
+    }
+}
+
+/// The order of the smallest block of pages that holds `size` bytes, if `size` is a power of
+/// two pages (the only sizes an `alloc_pages` case takes).
+pub(crate) fn order_of(size: u64) -> Option<u32> {
+    (size >= PAGE_SIZE && size.is_power_of_two()).then(|| (size / PAGE_SIZE).ilog2())
+}
+
+/// Whether `variant` has a path for `api` at `size`: the `kernel` crate allocates single pages
+/// only (`Page::alloc_page`).
+pub(crate) fn exists(api: Api, variant: Variant, size: u64) -> bool {
+    !(api == Api::Pages && variant == Variant::Kernel && size != PAGE_SIZE)
+}
+
+/// Runs `iters` alloc+free pairs; returns how many allocations failed.
+///
+/// # Errors
+///
+/// `EINVAL` for a size the API does not serve (an `alloc_pages` size that is not a power of two
+/// pages, or one above the API's limit) or a variant without that path (see [`exists`]).
+pub(crate) fn run(api: Api, variant: Variant, size: u64, iters: u32) -> Result<u64> {
+    let len = usize::try_from(size).map_err(|_| EINVAL)?;
+    if !exists(api, variant, size) {
+        return Err(EINVAL);
+    }
+    match (api, variant) {
+        (Api::Kmalloc | Api::Kzalloc, Variant::C) => baseline::kmalloc(len, gfp(api), iters),
+        (Api::Kmalloc, Variant::Rust) => {
+            count_failures(iters, || KmallocBuf::new_uninit(len, gfp(api)))
+        }
+        (Api::Kzalloc, Variant::Rust) => {
+            count_failures(iters, || KmallocBuf::zeroed(len, gfp(api)))
+        }
+        (Api::Kmalloc | Api::Kzalloc, Variant::Kernel) => {
+            check_kernel_len(len, crate::mm::kmalloc::MAX_SIZE)?;
+            count_failures(iters, || KVec::<u8>::with_capacity(len, kernel_flags(api)))
+        }
+        (Api::Vmalloc, Variant::C) => baseline::vmalloc(len, iters),
+        (Api::Vmalloc, Variant::Rust) => count_failures(iters, || VmallocBuf::new_uninit(len)),
+        (Api::Vmalloc, Variant::Kernel) => {
+            check_kernel_len(len, crate::mm::vmalloc::MAX_SIZE)?;
+            count_failures(iters, || VVec::<u8>::with_capacity(len, flags::GFP_KERNEL))
+        }
+        (Api::Pages, _) => {
+            let order = order_of(size).ok_or(EINVAL)?;
+            match variant {
+                Variant::C => baseline::pages(order, gfp(api), iters),
+                Variant::Rust => count_failures(iters, || Pages::alloc(order, gfp(api))),
+                Variant::Kernel => count_failures(iters, || Page::alloc_page(kernel_flags(api))),
+            }
+        }
+    }
+}
+
+/// The kernel crate's vectors take any capacity and fail the large ones themselves; the
+/// benchmark asks them only for what the C API serves.
+fn check_kernel_len(len: usize, max: usize) -> Result {
+    if len == 0 || len > max {
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+/// Calls `alloc` `iters` times, dropping (freeing) each success at once; the failures.
+fn count_failures<T, E>(iters: u32, mut alloc: impl FnMut() -> Result<T, E>) -> Result<u64> {
+    let mut failed = 0;
+    for _ in 0..iters {
+        match alloc() {
+            Ok(memory) => drop(core::hint::black_box(memory)),
+            Err(_) => failed += 1,
+        }
+    }
+    Ok(failed)
+}

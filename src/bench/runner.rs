@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Runs a spec: per case (an API at one size), one untimed warm-up of each variant, then
+//! `repeat` timed rounds in which the variants take turns, so that a drift of the machine
+//! during the case touches every variant alike.
+//!
+//! Time is the kernel's monotonic clock: nanoseconds under KVM or TCG, guest instructions under
+//! QEMU's `-icount shift=0` (`scripts/vm run --icount`).
+
+use kernel::{
+    prelude::*,
+    time::{
+        Instant,
+        Monotonic, //
+    },
+};
+
+use crate::{
+    bench::{
+        cases,
+        report::{
+            Ratios,
+            Record, //
+        },
+        spec::{
+            Spec,
+            Variant, //
+        },
+        summary::{
+            Summary,
+            MAX_REPEATS, //
+        },
+    },
+    mm::baseline,
+};
+
+/// The longest a run may take, in seconds: the cases still to come are skipped past it.
+pub(crate) const TIME_CAP_S: i64 = 120;
+
+/// Runs `spec`, appending one record per variant of each case to `records`.
+///
+/// # Errors
+///
+/// `EINVAL` for a size an API does not serve (e.g. an `alloc_pages` size that is not a power of
+/// two pages), `ENOMEM` if `records` cannot grow, `ETIME` past [`TIME_CAP_S`] (the records of
+/// the cases done are kept).
+pub(crate) fn run(spec: &Spec, records: &mut KVec<Record>) -> Result {
+    let start = Instant::<Monotonic>::now();
+    let total = spec.apis().map(|api| spec.sizes(api).len()).sum::<usize>();
+    let mut done = 0;
+    for api in spec.apis() {
+        for &size in spec.sizes(api) {
+            done += 1;
+            if start.elapsed().as_nanos() > TIME_CAP_S * 1_000_000_000 {
+                pr_warn!("bench: stopped after {TIME_CAP_S} s, before case {done} of {total}\n");
+                return Err(ETIME);
+            }
+            pr_info!(
+                "bench: case {done} of {total}: {} size={size}\n",
+                api.name()
+            );
+            let first = records.len();
+            let mut variants = KVec::new();
+            for variant in Variant::ALL {
+                if spec.wants(variant) && cases::exists(api, variant, size) {
+                    variants.push(variant, GFP_KERNEL)?;
+                }
+            }
+            let mut samples = [[0u64; MAX_REPEATS]; Variant::ALL.len()];
+            let mut failed = [0u64; Variant::ALL.len()];
+            for (i, &variant) in variants.iter().enumerate() {
+                failed[i] += cases::run(api, variant, size, spec.iters)?;
+            }
+            for round in 0..spec.repeat as usize {
+                for (i, &variant) in variants.iter().enumerate() {
+                    baseline::cond_resched();
+                    let t0 = Instant::<Monotonic>::now();
+                    failed[i] += cases::run(api, variant, size, spec.iters)?;
+                    let ns = u64::try_from(t0.elapsed().as_nanos()).unwrap_or(0);
+                    samples[i][round] = ns * 1000 / u64::from(spec.iters);
+                }
+            }
+            for (i, &variant) in variants.iter().enumerate() {
+                let Some(cost) = Summary::of(&mut samples[i][..spec.repeat as usize]) else {
+                    continue;
+                };
+                let record = Record {
+                    api,
+                    size,
+                    variant,
+                    iters: spec.iters,
+                    repeat: spec.repeat,
+                    cost,
+                    failed: failed[i],
+                };
+                pr_info!("bench: {}\n", Log(record.summary_line()));
+                records.push(record, GFP_KERNEL)?;
+            }
+            pr_info!("bench: {}\n", Log(Ratios::of(&records[first..], api, size)));
+        }
+    }
+    Ok(())
+}
+
+/// A pure value printed by the kernel's printing macros, which take `kernel::fmt::Display`.
+struct Log<T>(T);
+
+impl<T: core::fmt::Display> kernel::fmt::Display for Log<T> {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        core::fmt::Display::fmt(&self.0, f)
+    }
+}

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What `bench/run` is asked to measure: a preset (`quick`, `all`) or
+//! `api=A[,A..] [size=S[,S..]] [iters=N] [repeat=N] [variants=V[,V..]]`.
+//!
+//! Pure logic, tested on the host. Every refusal is `EINVAL` with a one-line reason, except a
+//! run too long to be worth starting (`iters` × `repeat` above [`MAX_CALLS`]): `E2BIG`.
+
+use crate::bench::summary::MAX_REPEATS;
+use crate::lab::{
+    reply::{
+        refuse,
+        Outcome, //
+    },
+    words,
+};
+
+/// The APIs the benchmarks time, each an alloc+free pair of one size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Api {
+    /// `kmalloc` + `kfree`.
+    Kmalloc,
+    /// `kzalloc` + `kfree`.
+    Kzalloc,
+    /// `vmalloc` + `vfree`.
+    Vmalloc,
+    /// `alloc_pages` + `__free_pages` of the order that holds the size.
+    Pages,
+}
+
+impl Api {
+    /// Every API, in report order.
+    pub(crate) const ALL: [Api; 4] = [Api::Kmalloc, Api::Kzalloc, Api::Vmalloc, Api::Pages];
+
+    /// The API's name, as the spec and the report write it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Api::Kmalloc => "kmalloc",
+            Api::Kzalloc => "kzalloc",
+            Api::Vmalloc => "vmalloc",
+            Api::Pages => "alloc_pages",
+        }
+    }
+
+    fn parse(word: &str) -> Outcome<Api> {
+        Api::ALL
+            .into_iter()
+            .find(|api| api.name() == word)
+            .ok_or_else(|| {
+                refuse!(
+                    Inval,
+                    "api={word}: unknown (kmalloc, kzalloc, vmalloc, alloc_pages)"
+                )
+            })
+    }
+
+    /// The sizes a preset sweeps for this API.
+    fn preset_sizes(self, preset: Preset) -> &'static [u64] {
+        match (self, preset) {
+            (Api::Kmalloc | Api::Kzalloc, Preset::Quick) => &[64, 4096],
+            (Api::Kmalloc | Api::Kzalloc, Preset::All) => {
+                &[8, 64, 512, 4096, 32768, 262144, 4194304]
+            }
+            (Api::Vmalloc, Preset::Quick) => &[4096, 65536],
+            (Api::Vmalloc, Preset::All) => &[4096, 32768, 262144, 4194304],
+            (Api::Pages, Preset::Quick) => &[4096, 32768],
+            (Api::Pages, Preset::All) => &[4096, 8192, 32768, 262144, 4194304],
+        }
+    }
+}
+
+/// Who makes the calls in a case's loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Variant {
+    /// The loop written in C in the shim, calling the C API directly: the baseline.
+    C,
+    /// The same loop over memlab's safe wrappers.
+    Rust,
+    /// The same loop over the `kernel` crate's peer, where one exists.
+    Kernel,
+}
+
+impl Variant {
+    /// Every variant, in the order a case runs them.
+    pub(crate) const ALL: [Variant; 3] = [Variant::C, Variant::Rust, Variant::Kernel];
+
+    /// The variant's name, as the spec and the report write it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Variant::C => "c",
+            Variant::Rust => "rust",
+            Variant::Kernel => "kernel",
+        }
+    }
+
+    fn parse(word: &str) -> Outcome<Variant> {
+        Variant::ALL
+            .into_iter()
+            .find(|variant| variant.name() == word)
+            .ok_or_else(|| refuse!(Inval, "variants={word}: unknown (c, rust, kernel)"))
+    }
+
+    const fn bit(self) -> u8 {
+        1 << self as u8
+    }
+}
+
+/// A named sweep of sizes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Preset {
+    /// A few sizes per API: `make run`'s default.
+    Quick,
+    /// Every size class of interest, 8 B to 4 MiB.
+    All,
+}
+
+/// The most sizes one spec may name.
+pub(crate) const MAX_SIZES: usize = 8;
+/// The most alloc+free pairs one case may make per variant (`iters` × `repeat`).
+pub(crate) const MAX_CALLS: u64 = 10_000_000;
+
+/// A parsed `bench/run` spec.
+///
+/// # Invariants
+///
+/// `apis` and `variants` name at least one of each; `iters` and `repeat` are at least 1,
+/// `repeat` at most [`MAX_REPEATS`], and their product at most [`MAX_CALLS`]; `sizes` is empty (each API's preset sweep) or has
+/// 1 to [`MAX_SIZES`] nonzero sizes.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Spec {
+    apis: u8,
+    preset: Preset,
+    sizes: [u64; MAX_SIZES],
+    sizes_len: usize,
+    /// Alloc+free pairs per timed repeat.
+    pub(crate) iters: u32,
+    /// Timed repeats per variant (after one untimed warm-up repeat).
+    pub(crate) repeat: u32,
+    variants: u8,
+}
+
+impl Spec {
+    /// Parses a spec (surrounding whitespace and a final newline are ignored).
+    pub(crate) fn parse(text: &str) -> Outcome<Spec> {
+        let text = text.trim();
+        match text {
+            "quick" => return Ok(Spec::preset(Preset::Quick, 2000, 5)),
+            "all" => return Ok(Spec::preset(Preset::All, 1000, 5)),
+            "" => {
+                return Err(refuse!(
+                    Inval,
+                    "empty spec: quick, all, or api=... (see README)"
+                ))
+            }
+            _ => {}
+        }
+        let mut spec = Spec::preset(Preset::Quick, 2000, 5);
+        spec.apis = 0;
+        for word in text.split_whitespace() {
+            let Some((key, value)) = word.split_once('=') else {
+                return Err(refuse!(Inval, "'{word}': expected key=value"));
+            };
+            match key {
+                "api" => {
+                    for name in value.split(',') {
+                        spec.apis |= 1 << Api::parse(name)? as u8;
+                    }
+                }
+                "size" => {
+                    spec.sizes_len = 0;
+                    for size in value.split(',') {
+                        if spec.sizes_len == MAX_SIZES {
+                            return Err(refuse!(Inval, "size=: at most {MAX_SIZES} sizes"));
+                        }
+                        let bytes = words::size(size)?;
+                        if bytes == 0 {
+                            return Err(refuse!(Inval, "size=0 means nothing to allocate"));
+                        }
+                        spec.sizes[spec.sizes_len] = bytes;
+                        spec.sizes_len += 1;
+                    }
+                }
+                "iters" => spec.iters = count(key, value)?,
+                "repeat" => {
+                    spec.repeat = count(key, value)?;
+                    if spec.repeat as usize > MAX_REPEATS {
+                        return Err(refuse!(Inval, "repeat={value}: at most {MAX_REPEATS}"));
+                    }
+                }
+                "variants" => {
+                    spec.variants = 0;
+                    for name in value.split(',') {
+                        spec.variants |= Variant::parse(name)?.bit();
+                    }
+                }
+                _ => {
+                    return Err(refuse!(
+                        Inval,
+                        "'{key}': unknown key (api, size, iters, repeat, variants)"
+                    ))
+                }
+            }
+        }
+        if spec.apis == 0 {
+            return Err(refuse!(Inval, "no api= given"));
+        }
+        let calls = u64::from(spec.iters) * u64::from(spec.repeat);
+        if calls > MAX_CALLS {
+            return Err(refuse!(
+                TooBig,
+                "iters x repeat = {calls}: at most {MAX_CALLS} per case"
+            ));
+        }
+        // INVARIANT: every field was checked above or is a preset's.
+        Ok(spec)
+    }
+
+    fn preset(preset: Preset, iters: u32, repeat: u32) -> Spec {
+        Spec {
+            apis: Api::ALL.iter().fold(0, |bits, api| bits | 1 << *api as u8),
+            preset,
+            sizes: [0; MAX_SIZES],
+            sizes_len: 0,
+            iters,
+            repeat,
+            variants: Variant::ALL.iter().fold(0, |bits, v| bits | v.bit()),
+        }
+    }
+
+    /// The APIs to time, in report order.
+    pub(crate) fn apis(&self) -> impl Iterator<Item = Api> + '_ {
+        Api::ALL
+            .into_iter()
+            .filter(|api| self.apis & 1 << *api as u8 != 0)
+    }
+
+    /// The sizes to time for `api`: the spec's own, or the preset's sweep.
+    pub(crate) fn sizes(&self, api: Api) -> &[u64] {
+        if self.sizes_len > 0 {
+            return &self.sizes[..self.sizes_len];
+        }
+        api.preset_sizes(self.preset)
+    }
+
+    /// Whether the spec asks for `variant`.
+    pub(crate) fn wants(&self, variant: Variant) -> bool {
+        self.variants & variant.bit() != 0
+    }
+}
+
+/// Parses `iters=` or `repeat=`: 1 to `u32::MAX`.
+fn count(key: &str, value: &str) -> Outcome<u32> {
+    let n = words::number(value)?;
+    match u32::try_from(n) {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(refuse!(Inval, "{key}={value}: 1 to {}", u32::MAX)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::reply::Errno;
+
+    fn refused(text: &str) -> Errno {
+        Spec::parse(text).expect_err(text).errno()
+    }
+
+    #[test]
+    fn presets_cover_every_api_and_variant() {
+        for text in ["quick", "all", " quick\n"] {
+            let spec = Spec::parse(text).unwrap();
+            assert_eq!(spec.apis().count(), Api::ALL.len());
+            assert!(Variant::ALL.into_iter().all(|v| spec.wants(v)));
+            assert!(spec.apis().all(|api| !spec.sizes(api).is_empty()));
+        }
+        let all = Spec::parse("all").unwrap();
+        assert_eq!(all.sizes(Api::Kmalloc).last(), Some(&4194304));
+    }
+
+    #[test]
+    fn a_full_spec() {
+        let spec =
+            Spec::parse("api=kmalloc,alloc_pages size=64,4K iters=100 repeat=3 variants=c,rust")
+                .unwrap();
+        assert_eq!(spec.apis().collect::<Vec<_>>(), [Api::Kmalloc, Api::Pages]);
+        assert_eq!(spec.sizes(Api::Kmalloc), [64, 4096]);
+        assert_eq!((spec.iters, spec.repeat), (100, 3));
+        assert!(
+            spec.wants(Variant::C) && spec.wants(Variant::Rust) && !spec.wants(Variant::Kernel)
+        );
+    }
+
+    #[test]
+    fn defaults_when_only_the_api_is_given() {
+        let spec = Spec::parse("api=vmalloc").unwrap();
+        assert_eq!(spec.sizes(Api::Vmalloc), [4096, 65536]);
+        assert!(Variant::ALL.into_iter().all(|v| spec.wants(v)));
+    }
+
+    #[test]
+    fn bad_specs_are_refused() {
+        for text in [
+            "",
+            "fast",
+            "api=malloc",
+            "size=64",
+            "api=kmalloc size=0",
+            "api=kmalloc size=x",
+            "api=kmalloc iters=0",
+            "api=kmalloc repeat=-1",
+            "api=kmalloc variants=go",
+            "api=kmalloc color=red",
+            "api=kmalloc size=1,2,3,4,5,6,7,8,9",
+            "api=kmalloc iters=4294967296",
+            "api=kmalloc repeat=65",
+        ] {
+            assert_eq!(refused(text), Errno::Inval, "{text:?}");
+        }
+        assert_eq!(
+            refused("api=kmalloc iters=1000000 repeat=11"),
+            Errno::TooBig
+        );
+    }
+}

@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: GPL-2.0
+# Guest checks of the benchmarks (/sys/kernel/debug/memlab/bench/): a `quick` run completes,
+# (on the debug kernel: a small run of the same APIs),
+# its KTAP and CSV agree and are whole, every ratio is a finite number, and a bad spec or a
+# second run at once is refused. No timing threshold: the numbers belong in the report.
+# Sourced by tests/guest/suite and tests/guest/stock with memlab loaded.
+
+bench=$MEMLAB_DEBUGFS/bench
+. "$here/errno.sh"
+
+# bench_refused ERRNO SPEC: writing SPEC to run fails with ERRNO.
+bench_refused() {
+	if msg=$(echo "$2" 2>&1 >"$bench/run"); then
+		echo "'$2' was accepted"
+		return 1
+	fi
+	case $msg in
+	*"$(strerror "$1")"*) ;;
+	*) echo "'$2': $msg, not $1"; return 1 ;;
+	esac
+}
+
+# The debug kernel (KASAN, kmemleak, ...) is far too slow for `quick` within the time cap: there
+# the same APIs run a few pairs each, under every debugging gate; elsewhere `quick` itself.
+if [ -e "$debugfs/kmemleak" ]; then
+	bench_spec='api=kmalloc,kzalloc,vmalloc,alloc_pages iters=20 repeat=2'
+	long_spec='api=vmalloc size=4K iters=3000 repeat=3'
+else
+	bench_spec=quick
+	long_spec='api=vmalloc size=4K iters=20000 repeat=5'
+fi
+
+quick_run() {
+	start=$(date +%s)
+	echo "$bench_spec" >"$bench/run" || return 1
+	echo "$(($(date +%s) - start))" >/tmp/bench.seconds
+	cp "$bench/results" /tmp/bench.ktap && cp "$bench/results.csv" /tmp/bench.csv
+}
+
+# The plan, the results and the CSV rows all count the same records; none failed.
+results_whole() {
+	plan=$(sed -n 's/^1\.\.//p' /tmp/bench.ktap)
+	oks=$(grep -c '^ok [0-9]* ' /tmp/bench.ktap)
+	rows=$(($(wc -l </tmp/bench.csv) - 1))
+	echo "plan $plan, ok $oks, csv rows $rows"
+	[ "$(head -n 1 /tmp/bench.ktap)" = "KTAP version 1" ] && [ "$plan" -gt 0 ] &&
+		[ "$oks" -eq "$plan" ] && [ "$rows" -eq "$plan" ] && ! grep -q '^not ok' /tmp/bench.ktap
+}
+
+# Every case has a ratio against C for each other variant it ran, each a finite decimal. Only
+# a clock coarser than the case (not the TSC: the debug kernel's jiffies) may leave a C median
+# of 0, and the report then says so instead of a ratio.
+ratios_finite() {
+	grep '^# ratios: ' /tmp/bench.ktap | head -n 3
+	cases=$(grep -c '^# ratios: ' /tmp/bench.ktap)
+	[ "$cases" -gt 0 ] || return 1
+	if [ "$(cat "$MEMLAB_OUT/clocksource")" = tsc ]; then
+		allowed='(rust|kernel)/c=[0-9]+\.[0-9]{3}'
+	else
+		allowed="(rust|kernel)/c=[0-9]+\\.[0-9]{3}|no ratio: c's median is 0"
+	fi
+	! grep '^# ratios: ' /tmp/bench.ktap | grep -v -E "$allowed"
+}
+
+# Every CSV row: 11 fields, numbers where numbers belong, a median between min and max.
+csv_parses() {
+	awk -F, 'NR == 1 { next }
+		NF != 11 || $2 !~ /^[0-9]+$/ || $7 !~ /^[0-9]+$/ || $8 < $7 || $10 < $8 { print "bad row " NR ": " $0; bad = 1 }
+		END { exit bad }' /tmp/bench.csv
+}
+
+# A long run in the background; once it has started (its case line is in the log), a second
+# write is EBUSY.
+busy_while_running() {
+	started=$(dmesg | grep -c 'bench: case 1 of 1: vmalloc')
+	echo "$long_spec" >"$bench/run" &
+	writer=$!
+	tries=0
+	until [ "$(dmesg | grep -c 'bench: case 1 of 1: vmalloc')" -gt "$started" ]; do
+		tries=$((tries + 1))
+		[ "$tries" -lt 100 ] || { echo "the run never started"; return 1; }
+		sleep 0.1
+	done
+	bench_refused EBUSY 'api=kmalloc size=64 iters=1 repeat=1'
+	status=$?
+	wait "$writer" || return 1
+	return "$status"
+}
+
+check bench_quick_run_completes quick_run
+note "bench '$bench_spec': $(cat /tmp/bench.seconds 2>/dev/null) s, $(grep -c '^# ratios: ' /tmp/bench.ktap 2>/dev/null) cases"
+check bench_results_whole results_whole
+check bench_ratios_finite ratios_finite
+check bench_csv_parses csv_parses
+check bench_dmesg_summary_lines sh -c "dmesg | grep -q 'memlab: bench: Summary: kmalloc size=64 variant=c '"
+check bench_bad_api_einval bench_refused EINVAL 'api=malloc'
+check bench_bad_key_einval bench_refused EINVAL 'api=kmalloc color=red'
+check bench_pages_not_power_of_two_einval bench_refused EINVAL 'api=alloc_pages size=5000'
+check bench_too_many_calls_e2big bench_refused E2BIG 'api=kmalloc iters=10000000 repeat=2'
+check bench_busy_while_running busy_while_running
