@@ -3,8 +3,9 @@
 //! One timed loop of a case: `iters` alloc+free pairs of one API and size, by one variant.
 //!
 //! Every variant asks for the same memory with the same flags (`GFP_KERNEL | __GFP_NOWARN`,
-//! plus `__GFP_ZERO` for kzalloc), so the variants differ only in who makes the calls: C
-//! ([`crate::mm::baseline`]), memlab's wrappers, or the `kernel` crate.
+//! plus `__GFP_ZERO` for kzalloc; vmalloc's own `GFP_KERNEL` for vmalloc), so the variants
+//! differ only in who makes the calls: C ([`crate::mm::baseline`]), memlab's wrappers, or the
+//! `kernel` crate.
 
 use kernel::{
     alloc::{

@@ -110,7 +110,10 @@ fn write_run(bench: &Arc<Bench>, reader: &mut UserSliceReader) -> Result {
     let len = reader.len();
     reader.read_slice(&mut text[..len])?;
     let spec = core::str::from_utf8(&text[..len])
-        .map_err(|_| EINVAL)
+        .map_err(|_| {
+            pr_info!("bench: a spec is text (UTF-8)\n");
+            EINVAL
+        })
         .and_then(|text| {
             Spec::parse(text).map_err(|refusal| {
                 pr_info!("bench: {refusal}\n");

@@ -10,6 +10,7 @@
 //! | `stats`       | 0400 | counters per kernel API |
 //! | `info`        | 0400 | the kernel facts, live zone spans and the lab's limits, see [`super::info`] |
 //! | `data/<name>` | 0600 | the bytes of one object, at any offset |
+//! | `bench/`      | 0755 | the benchmarks' files, see [`crate::bench::debugfs`] |
 //!
 //! The directory and `data/` are 0700: root only.
 //!
