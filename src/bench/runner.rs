@@ -60,27 +60,28 @@ pub(crate) fn run(spec: &Spec, records: &mut KVec<Record>) -> Result {
                 api.name()
             );
             let first = records.len();
-            let mut variants = KVec::new();
-            for variant in Variant::ALL {
-                if spec.wants(variant) && cases::exists(api, variant, size) {
-                    variants.push(variant, GFP_KERNEL)?;
-                }
-            }
+            // The case's variants, each indexing its own samples and failures by `as usize`.
+            let variants = || {
+                Variant::ALL
+                    .into_iter()
+                    .filter(|&v| spec.wants(v) && cases::exists(api, v, size))
+            };
             let mut samples = [[0u64; MAX_REPEATS]; Variant::ALL.len()];
             let mut failed = [0u64; Variant::ALL.len()];
-            for (i, &variant) in variants.iter().enumerate() {
-                failed[i] += cases::run(api, variant, size, spec.iters)?;
+            for variant in variants() {
+                failed[variant as usize] += cases::run(api, variant, size, spec.iters)?;
             }
             for round in 0..spec.repeat as usize {
-                for (i, &variant) in variants.iter().enumerate() {
+                for variant in variants() {
                     baseline::cond_resched();
                     let t0 = Instant::<Monotonic>::now();
-                    failed[i] += cases::run(api, variant, size, spec.iters)?;
+                    failed[variant as usize] += cases::run(api, variant, size, spec.iters)?;
                     let ns = u64::try_from(t0.elapsed().as_nanos()).unwrap_or(0);
-                    samples[i][round] = ns * 1000 / u64::from(spec.iters);
+                    samples[variant as usize][round] = ns * 1000 / u64::from(spec.iters);
                 }
             }
-            for (i, &variant) in variants.iter().enumerate() {
+            for variant in variants() {
+                let i = variant as usize;
                 let Some(cost) = Summary::of(&mut samples[i][..spec.repeat as usize]) else {
                     continue;
                 };

@@ -6,6 +6,8 @@
 //! Pure logic, tested on the host. Every refusal is `EINVAL` with a one-line reason, except a
 //! run too long to be worth starting (`iters` × `repeat` above [`MAX_CALLS`]): `E2BIG`.
 
+use core::fmt;
+
 use crate::bench::summary::MAX_REPEATS;
 use crate::lab::{
     reply::{
@@ -49,9 +51,14 @@ impl Api {
             .ok_or_else(|| {
                 refuse!(
                     Inval,
-                    "api={word}: unknown (kmalloc, kzalloc, vmalloc, alloc_pages)"
+                    "api={word}: unknown ({})",
+                    Names(&Api::ALL, Api::name)
                 )
             })
+    }
+
+    const fn bit(self) -> u8 {
+        1 << self as u8
     }
 
     /// The sizes a preset sweeps for this API.
@@ -97,7 +104,13 @@ impl Variant {
         Variant::ALL
             .into_iter()
             .find(|variant| variant.name() == word)
-            .ok_or_else(|| refuse!(Inval, "variants={word}: unknown (c, rust, kernel)"))
+            .ok_or_else(|| {
+                refuse!(
+                    Inval,
+                    "variants={word}: unknown ({})",
+                    Names(&Variant::ALL, Variant::name)
+                )
+            })
     }
 
     const fn bit(self) -> u8 {
@@ -163,7 +176,7 @@ impl Spec {
             match key {
                 "api" => {
                     for name in value.split(',') {
-                        spec.apis |= 1 << Api::parse(name)? as u8;
+                        spec.apis |= Api::parse(name)?.bit();
                     }
                 }
                 "size" => {
@@ -217,7 +230,7 @@ impl Spec {
 
     fn preset(preset: Preset, iters: u32, repeat: u32) -> Spec {
         Spec {
-            apis: Api::ALL.iter().fold(0, |bits, api| bits | 1 << *api as u8),
+            apis: Api::ALL.iter().fold(0, |bits, api| bits | api.bit()),
             preset,
             sizes: [0; MAX_SIZES],
             sizes_len: 0,
@@ -231,7 +244,7 @@ impl Spec {
     pub(crate) fn apis(&self) -> impl Iterator<Item = Api> + '_ {
         Api::ALL
             .into_iter()
-            .filter(|api| self.apis & 1 << *api as u8 != 0)
+            .filter(|api| self.apis & api.bit() != 0)
     }
 
     /// The sizes to time for `api`: the spec's own, or the preset's sweep.
@@ -245,6 +258,19 @@ impl Spec {
     /// Whether the spec asks for `variant`.
     pub(crate) fn wants(&self, variant: Variant) -> bool {
         self.variants & variant.bit() != 0
+    }
+}
+
+/// The names of `all`, comma-separated: what a refusal offers instead of an unknown one.
+struct Names<T: 'static>(&'static [T], fn(T) -> &'static str);
+
+impl<T: Copy> fmt::Display for Names<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, item) in self.0.iter().enumerate() {
+            let separator = if i == 0 { "" } else { ", " };
+            write!(f, "{separator}{}", (self.1)(*item))?;
+        }
+        Ok(())
     }
 }
 
@@ -320,6 +346,11 @@ mod tests {
         assert_eq!(
             refused("api=kmalloc iters=1000000 repeat=11"),
             Errno::TooBig
+        );
+        let reason = Spec::parse("api=malloc").unwrap_err();
+        assert_eq!(
+            reason.reason(),
+            "api=malloc: unknown (kmalloc, kzalloc, vmalloc, alloc_pages)"
         );
     }
 }
