@@ -18,11 +18,11 @@ LINUX_DEBIAN_VERSION=7.3.4-1~bpo13+1
 STOCK_RELEASE=7.3.4+deb13-amd64   # the stock kernel's release (uname -r) and package ABI name
 DEBIAN_SUITE=trixie       # suite of the build sysroot
 # dwarves (pahole) and openssl: Debian's config keeps DEBUG_INFO_BTF and module signing only
-# where they are installed.
+# where they are installed. python3-matplotlib: the benchmark report's plots.
 SYSROOT_PACKAGES=(
   build-essential flex bison bc libelf-dev libssl-dev cpio kmod xz-utils python3
   rustc rust-src rustfmt rust-clippy cargo bindgen clang lld llvm libclang-dev
-  busybox-static qemu-system-x86 dwarves openssl
+  busybox-static qemu-system-x86 dwarves openssl python3-matplotlib
 )
 # From $DEBIAN_SUITE-backports, all at $LINUX_DEBIAN_VERSION: the source every profile builds,
 # and the stock kernel's image, modules and headers.

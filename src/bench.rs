@@ -11,10 +11,12 @@
 //! - What to run: [`spec`] (pure). What one loop does: [`cases`]. How a run goes: [`runner`].
 //! - Numbers: [`summary`] (pure: min, median, p99, ratios) and [`report`] (pure: KTAP, CSV,
 //!   the kernel log's `Summary:` lines).
+//! - What the numbers depend on (debugging gates, hardening, CPUs): [`host`] (pure).
 //! - The files: [`debugfs`].
 
 pub(crate) mod cases;
 pub(crate) mod debugfs;
+pub(crate) mod host;
 pub(crate) mod report;
 pub(crate) mod runner;
 pub(crate) mod spec;

@@ -9,7 +9,8 @@
 //! | `results.csv` | 0400 | the last run, one row per case and variant |
 //!
 //! A write while a run is in progress is `EBUSY`; a bad spec `EINVAL` (or `E2BIG`), with the
-//! reason in the kernel log; a run past the time cap `ETIME`, its finished cases kept.
+//! reason in the kernel log; a run past the time cap `ETIME`, its finished cases kept; a run on
+//! a kernel with a debugging gate on `EOPNOTSUPP`, unless the spec says `gates=allow`.
 
 use core::{
     fmt,
@@ -35,6 +36,7 @@ use kernel::{
 
 use crate::{
     bench::{
+        host::Host,
         report::{
             self,
             Record, //
@@ -49,12 +51,18 @@ use crate::{
 /// The longest spec `run` takes, in bytes.
 const SPEC_MAX: usize = 256;
 
-/// The benchmarks' state: the last run's records, and whether a run is in progress.
+/// The benchmarks' state: the last run, and whether a run is in progress.
 #[pin_data]
 pub(crate) struct Bench {
     running: AtomicBool,
     #[pin]
-    records: Mutex<KVec<Record>>,
+    last: Mutex<LastRun>,
+}
+
+/// The last run: where it ran (`None` before the first) and its records.
+struct LastRun {
+    host: Option<Host>,
+    records: KVec<Record>,
 }
 
 /// The files; dropping them removes them.
@@ -75,7 +83,10 @@ impl Files {
         let bench = Arc::pin_init(
             pin_init!(Bench {
                 running: AtomicBool::new(false),
-                records <- new_mutex!(KVec::new()),
+                last <- new_mutex!(LastRun {
+                    host: None,
+                    records: KVec::new(),
+                }),
             }),
             GFP_KERNEL,
         )?;
@@ -124,31 +135,38 @@ fn write_run(bench: &Arc<Bench>, reader: &mut UserSliceReader) -> Result {
         return Err(EBUSY);
     }
     let mut records = KVec::new();
-    let outcome = runner::run(&spec, &mut records);
+    let host = shim::bench_host();
+    let outcome = host
+        .as_ref()
+        .map_err(|err| *err)
+        .and_then(|host| runner::run(&spec, host, &mut records));
     // The cases that finished are the results, whatever stopped the run.
-    *bench.records.lock() = records;
+    *bench.last.lock() = LastRun {
+        host: host.ok(),
+        records,
+    };
     bench.running.store(false, Ordering::Release);
     outcome
 }
 
-/// The header of the KTAP results: what the numbers were measured on.
-struct Context;
+/// The header of the KTAP results: what the numbers were measured on, and in what.
+struct Context<'a>(Option<&'a Host>);
 
-impl fmt::Display for Context {
+impl fmt::Display for Context<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "kernel={} unit=ps_per_alloc_free_pair clock=monotonic",
-            shim::kernel_release()
-        )
+        match self.0 {
+            Some(host) => write!(f, "{host} ")?,
+            None => write!(f, "kernel={} ", shim::kernel_release())?,
+        }
+        f.write_str("unit=ps_per_alloc_free_pair clock=monotonic")
     }
 }
 
 fn read_results(bench: &Arc<Bench>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let records = bench.records.lock();
-    report::write_ktap(&records, Context, f)
+    let last = bench.last.lock();
+    report::write_ktap(&last.records, Context(last.host.as_ref()), f)
 }
 
 fn read_csv(bench: &Arc<Bench>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    report::write_csv(&bench.records.lock(), f)
+    report::write_csv(&bench.last.lock().records, f)
 }

@@ -32,6 +32,8 @@ pub(crate) struct Record {
     pub(crate) cost: Summary,
     /// Allocations that failed, over the warm-up and every repeat.
     pub(crate) failed: u64,
+    /// Timed rounds taken again because the task was switched out during them.
+    pub(crate) retried: u32,
 }
 
 impl Record {
@@ -49,7 +51,7 @@ impl fmt::Display for SummaryLine<'_> {
         let r = self.0;
         write!(
             f,
-            "Summary: {} size={} variant={} iters={} repeat={} ps_per_op min={} median={} p99={} max={} failed={}",
+            "Summary: {} size={} variant={} iters={} repeat={} ps_per_op min={} median={} p99={} max={} failed={} retried={}",
             r.api.name(),
             r.size,
             r.variant.name(),
@@ -59,7 +61,8 @@ impl fmt::Display for SummaryLine<'_> {
             r.cost.median,
             r.cost.p99,
             r.cost.max,
-            r.failed
+            r.failed,
+            r.retried
         )
     }
 }
@@ -152,7 +155,7 @@ pub(crate) fn write_ktap(
 
 /// The CSV's header line.
 pub(crate) const CSV_HEADER: &str =
-    "api,size,variant,threads,iters,repeat,min_ps,median_ps,p99_ps,max_ps,failed";
+    "api,size,variant,threads,iters,repeat,min_ps,median_ps,p99_ps,max_ps,failed,retried";
 
 /// Writes the run as CSV: [`CSV_HEADER`], then one row per record.
 pub(crate) fn write_csv(records: &[Record], f: &mut impl fmt::Write) -> fmt::Result {
@@ -160,7 +163,7 @@ pub(crate) fn write_csv(records: &[Record], f: &mut impl fmt::Write) -> fmt::Res
     for r in records {
         writeln!(
             f,
-            "{},{},{},1,{},{},{},{},{},{},{}",
+            "{},{},{},1,{},{},{},{},{},{},{},{}",
             r.api.name(),
             r.size,
             r.variant.name(),
@@ -170,7 +173,8 @@ pub(crate) fn write_csv(records: &[Record], f: &mut impl fmt::Write) -> fmt::Res
             r.cost.median,
             r.cost.p99,
             r.cost.max,
-            r.failed
+            r.failed,
+            r.retried
         )?;
     }
     Ok(())
@@ -194,6 +198,7 @@ mod tests {
                 max: median + 3,
             },
             failed: 0,
+            retried: 0,
         }
     }
 
@@ -235,7 +240,7 @@ mod tests {
         assert!(lines.contains(&"ok 4 alloc_pages_4096_rust"));
         assert_eq!(text.matches("# ratios: ").count(), 2);
         assert!(text.contains(
-            "# Summary: kmalloc size=64 variant=c iters=100 repeat=5 ps_per_op min=999 median=1000 p99=1002 max=1003 failed=0"
+            "# Summary: kmalloc size=64 variant=c iters=100 repeat=5 ps_per_op min=999 median=1000 p99=1002 max=1003 failed=0 retried=0"
         ));
     }
 
@@ -255,7 +260,7 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 5);
         assert_eq!(lines[0], CSV_HEADER);
-        assert_eq!(lines[1], "kmalloc,64,c,1,100,5,999,1000,1002,1003,0");
+        assert_eq!(lines[1], "kmalloc,64,c,1,100,5,999,1000,1002,1003,0,0");
         assert!(lines
             .iter()
             .all(|l| l.split(',').count() == CSV_HEADER.split(',').count()));

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! What `bench/run` is asked to measure: a preset (`quick`, `all`) or
-//! `api=A[,A..] [size=S[,S..]] [iters=N] [repeat=N] [variants=V[,V..]]`.
+//! What `bench/run` is asked to measure: `[quick|all] [api=A[,A..]] [size=S[,S..]] [iters=N]
+//! [repeat=N] [variants=V[,V..]] [gates=allow|refuse]`, where a preset (`quick`, `all`) gives
+//! the APIs, sizes, iters and repeats the keys after it do not, and without one `api=` is
+//! required.
 //!
 //! Pure logic, tested on the host. Every refusal is `EINVAL` with a one-line reason, except a
 //! run too long to be worth starting (`iters` × `repeat` above [`MAX_CALLS`]): `E2BIG`.
@@ -150,31 +152,42 @@ pub(crate) struct Spec {
     /// Timed repeats per variant (after one untimed warm-up repeat).
     pub(crate) repeat: u32,
     variants: u8,
+    /// Whether to run with a debugging gate on (see [`crate::bench::host`]): `gates=allow`.
+    pub(crate) allow_gates: bool,
 }
 
 impl Spec {
-    /// Parses a spec (surrounding whitespace and a final newline are ignored).
+    /// Parses a spec (surrounding whitespace and a final newline are ignored): an optional
+    /// preset word first (`quick`, `all`), then `key=value` words, which override the preset's.
     pub(crate) fn parse(text: &str) -> Outcome<Spec> {
-        let text = text.trim();
-        match text {
-            "quick" => return Ok(Spec::preset(Preset::Quick, 2000, 5)),
-            "all" => return Ok(Spec::preset(Preset::All, 1000, 5)),
-            "" => {
+        let mut words = text.split_whitespace().peekable();
+        let mut spec = match words.peek() {
+            None => {
                 return Err(refuse!(
                     Inval,
                     "empty spec: quick, all, or api=... (see README)"
                 ))
             }
-            _ => {}
+            Some(&"quick") => Spec::preset(Preset::Quick, 2000, 5),
+            Some(&"all") => Spec::preset(Preset::All, 1000, 5),
+            Some(_) => Spec {
+                apis: 0,
+                ..Spec::preset(Preset::Quick, 2000, 5)
+            },
+        };
+        if spec.apis != 0 {
+            words.next();
         }
-        let mut spec = Spec::preset(Preset::Quick, 2000, 5);
-        spec.apis = 0;
-        for word in text.split_whitespace() {
+        for word in words {
             let Some((key, value)) = word.split_once('=') else {
-                return Err(refuse!(Inval, "'{word}': expected key=value"));
+                return Err(refuse!(
+                    Inval,
+                    "'{word}': expected key=value (a preset, quick or all, comes first)"
+                ));
             };
             match key {
                 "api" => {
+                    spec.apis = 0;
                     for name in value.split(',') {
                         spec.apis |= Api::parse(name)?.bit();
                     }
@@ -206,10 +219,17 @@ impl Spec {
                         spec.variants |= Variant::parse(name)?.bit();
                     }
                 }
+                "gates" => {
+                    spec.allow_gates = match value {
+                        "allow" => true,
+                        "refuse" => false,
+                        _ => return Err(refuse!(Inval, "gates={value}: allow or refuse")),
+                    }
+                }
                 _ => {
                     return Err(refuse!(
                         Inval,
-                        "'{key}': unknown key (api, size, iters, repeat, variants)"
+                        "'{key}': unknown key (api, size, iters, repeat, variants, gates)"
                     ))
                 }
             }
@@ -237,6 +257,7 @@ impl Spec {
             iters,
             repeat,
             variants: Variant::ALL.iter().fold(0, |bits, v| bits | v.bit()),
+            allow_gates: false,
         }
     }
 
@@ -294,7 +315,7 @@ mod tests {
 
     #[test]
     fn presets_cover_every_api_and_variant() {
-        for text in ["quick", "all", " quick\n"] {
+        for text in ["quick", "all", " quick\n", "all gates=allow"] {
             let spec = Spec::parse(text).unwrap();
             assert_eq!(spec.apis().count(), Api::ALL.len());
             assert!(Variant::ALL.into_iter().all(|v| spec.wants(v)));
@@ -325,6 +346,22 @@ mod tests {
     }
 
     #[test]
+    fn keys_after_a_preset_override_it() {
+        let spec = Spec::parse("quick api=vmalloc iters=10 gates=allow").unwrap();
+        assert_eq!(spec.apis().collect::<Vec<_>>(), [Api::Vmalloc]);
+        assert_eq!((spec.iters, spec.repeat), (10, 5));
+        assert_eq!(spec.sizes(Api::Vmalloc), [4096, 65536]);
+        assert!(spec.allow_gates);
+        assert!(!Spec::parse("all").unwrap().allow_gates);
+        assert!(
+            !Spec::parse("all gates=allow gates=refuse")
+                .unwrap()
+                .allow_gates
+        );
+        assert_eq!(Spec::parse("all").unwrap().sizes(Api::Pages).len(), 5);
+    }
+
+    #[test]
     fn bad_specs_are_refused() {
         for text in [
             "",
@@ -340,6 +377,9 @@ mod tests {
             "api=kmalloc size=1,2,3,4,5,6,7,8,9",
             "api=kmalloc iters=4294967296",
             "api=kmalloc repeat=65",
+            "api=kmalloc quick",
+            "api=kmalloc gates=yes",
+            "quick all",
         ] {
             assert_eq!(refused(text), Errno::Inval, "{text:?}");
         }

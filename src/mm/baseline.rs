@@ -80,3 +80,12 @@ pub(crate) fn cond_resched() {
     // reports them otherwise).
     unsafe { generated::memlab_cond_resched() };
 }
+
+/// How often the current task has been switched out so far (`nvcsw + nivcsw`): a timed loop
+/// during which this changed also timed whatever ran in between.
+pub(crate) fn context_switches() -> u64 {
+    // SAFETY: Reads two counters of the current task, which exists in process context.
+    let switches = unsafe { generated::memlab_context_switches() };
+    // CAST: `unsigned long` is 64 bits on x86_64.
+    switches as u64
+}

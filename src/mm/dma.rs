@@ -100,6 +100,11 @@ impl<'d> DmaCoherent<'d> {
             return Err(EINVAL);
         }
         gfp.check_for(Family::DmaCoherent)?;
+        if gfp.may_sleep() {
+            // `dma_alloc_attrs` does not announce a sleep at its entry, as the allocators do
+            // (see `Gfp::check_for`).
+            kernel::task::might_sleep();
+        }
         let mut handle: bindings::dma_addr_t = 0;
         // SAFETY:
         // - `dev` is a bound device with its masks set, while the buffer lives (function safety

@@ -256,6 +256,68 @@ impl fmt::Display for Refusal {
     }
 }
 
+/// The kernel's bit of each flag of [`GfpFlag::ALL`], in that order (`crate::mm::gfp` fills it
+/// from the kernel's headers).
+pub(crate) type Values = [u32; GfpFlag::ALL.len()];
+
+/// One family's allow-list and [`EXCLUSIVE`] groups as bit masks: a check of a few instructions
+/// for the allocation paths, where [`check`] (which names the flag at fault) would walk every
+/// table at every call. Built at compile time ([`Masks::of`] is `const`); the two agree on every
+/// set of flags (the host tests compare them).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Masks {
+    /// The flags the family accepts.
+    allowed: u32,
+    /// Each exclusive group's flags.
+    exclusive: [u32; EXCLUSIVE.len()],
+}
+
+impl Masks {
+    /// The masks of `family`, with `values` the bit of each flag.
+    pub(crate) const fn of(family: Family, values: &Values) -> Self {
+        let mut allowed = 0;
+        let mut i = 0;
+        while i < GfpFlag::ALL.len() {
+            if family.accepts(GfpFlag::ALL[i]) {
+                allowed |= values[i];
+            }
+            i += 1;
+        }
+        let mut exclusive = [0; EXCLUSIVE.len()];
+        let mut group = 0;
+        while group < EXCLUSIVE.len() {
+            let mut j = 0;
+            while j < EXCLUSIVE[group].len() {
+                // CAST: a fieldless enum's discriminant is its index in `GfpFlag::ALL` (the
+                // host tests check it).
+                exclusive[group] |= values[EXCLUSIVE[group][j] as usize];
+                j += 1;
+            }
+            group += 1;
+        }
+        Self { allowed, exclusive }
+    }
+
+    /// Whether the family accepts `bits`: every flag on its allow-list (so no unknown bit), at
+    /// most one flag of each exclusive group.
+    #[inline]
+    pub(crate) const fn accepts(&self, bits: u32) -> bool {
+        if bits & !self.allowed != 0 {
+            return false;
+        }
+        let mut group = 0;
+        while group < EXCLUSIVE.len() {
+            // More than one bit set: clearing the lowest leaves some.
+            let set = bits & self.exclusive[group];
+            if set & set.wrapping_sub(1) != 0 {
+                return false;
+            }
+            group += 1;
+        }
+        true
+    }
+}
+
 /// Checks `bits` for `family`, where `value(flag)` is the bit of each flag; the first refusal
 /// found, or `None` when the family accepts the whole set.
 pub(crate) fn check(family: Family, bits: u32, value: impl Fn(GfpFlag) -> u32) -> Option<Refusal> {
@@ -373,6 +435,44 @@ mod tests {
             Some(Refusal::Exclusive(EXCLUSIVE[0]))
         );
         assert_eq!(check(Family::Pages, value(GfpFlag::Dma32), value), None);
+    }
+
+    /// [`Values`] as the tests number the flags.
+    fn values() -> Values {
+        GfpFlag::ALL.map(value)
+    }
+
+    #[test]
+    fn a_flags_discriminant_is_its_index() {
+        for (i, flag) in GfpFlag::ALL.into_iter().enumerate() {
+            assert_eq!(flag as usize, i);
+        }
+    }
+
+    #[test]
+    fn the_masks_agree_with_the_table_on_every_pair_of_flags() {
+        let unknown = 1 << GfpFlag::ALL.len();
+        let mut singles: Vec<u32> = GfpFlag::ALL.map(value).to_vec();
+        singles.extend([0, unknown]);
+        for family in Family::ALL {
+            let masks = Masks::of(family, &values());
+            for a in &singles {
+                for b in &singles {
+                    let bits = a | b;
+                    assert_eq!(
+                        masks.accepts(bits),
+                        check(family, bits, value).is_none(),
+                        "{} with {bits:#x}",
+                        family.name()
+                    );
+                }
+            }
+            // Three zone modifiers at once, and every flag the family accepts at once.
+            let zones = value(GfpFlag::Dma) | value(GfpFlag::Dma32) | value(GfpFlag::Highmem);
+            assert!(!masks.accepts(zones));
+            let behaviour = BEHAVIOUR.iter().fold(0, |bits, flag| bits | value(*flag));
+            assert!(masks.accepts(behaviour));
+        }
     }
 
     #[test]

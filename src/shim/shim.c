@@ -7,11 +7,13 @@
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/ioport.h>
+#include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/nodemask.h>
 #include <linux/sched.h>
 #include <linux/utsname.h>
 #include <asm/dma.h>
+#include <asm/processor.h>
 #include <kunit/test.h>
 #include <kunit/test-bug.h>
 
@@ -347,4 +349,60 @@ unsigned long memlab_bench_pages(unsigned int order, gfp_t flags, unsigned long 
 void memlab_cond_resched(void)
 {
 	cond_resched();
+}
+
+unsigned long memlab_context_switches(void)
+{
+	return READ_ONCE(current->nvcsw) + READ_ONCE(current->nivcsw);
+}
+
+/*
+ * Slab debugging leaves no exported flag, but it shows in ksize(): a cache of 20-byte objects
+ * has 24-byte slots, and ksize() reports the slot unless red zones or poisoning guard the
+ * padding (slab_ksize() in mm/slub.c). SLAB_NO_MERGE keeps the probe from borrowing another
+ * cache's geometry.
+ */
+static int memlab_slab_debug_probe(void)
+{
+	struct kmem_cache *probe;
+	void *object;
+	int active;
+
+	probe = kmem_cache_create("memlab_slab_probe", 20, 0, SLAB_NO_MERGE, NULL);
+	if (!probe)
+		return -ENOMEM;
+	object = kmem_cache_alloc(probe, GFP_KERNEL);
+	if (object) {
+		active = ksize(object) < ALIGN(20, sizeof(void *));
+		kmem_cache_free(probe, object);
+	} else {
+		active = -ENOMEM;
+	}
+	kmem_cache_destroy(probe);
+	return active;
+}
+
+int memlab_bench_host(struct memlab_bench_host *host)
+{
+	int slab_debug = memlab_slab_debug_probe();
+
+	if (slab_debug < 0)
+		return slab_debug;
+	host->kasan = IS_ENABLED(CONFIG_KASAN);
+	host->kmemleak = IS_ENABLED(CONFIG_DEBUG_KMEMLEAK);
+	host->lockdep = IS_ENABLED(CONFIG_LOCKDEP);
+	host->debug_vm = IS_ENABLED(CONFIG_DEBUG_VM);
+	host->debug_atomic_sleep = IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP);
+	host->debug_pagealloc = debug_pagealloc_enabled();
+	host->slub_tiny = IS_ENABLED(CONFIG_SLUB_TINY);
+	host->slab_debug = slab_debug;
+	host->init_on_alloc = want_init_on_alloc(0);
+	host->init_on_free = want_init_on_free();
+	host->cpus = num_online_cpus();
+#ifdef CONFIG_X86
+	host->cpu_model = boot_cpu_data.x86_model_id;
+#else
+	host->cpu_model = "";
+#endif
+	return 0;
 }

@@ -219,4 +219,50 @@ unsigned long memlab_bench_pages(unsigned int order, gfp_t flags, unsigned long 
  */
 void memlab_cond_resched(void);
 
+/**
+ * memlab_context_switches() - How often the current task has been switched out, voluntarily
+ * or not (its nvcsw + nivcsw): a timed loop during which this changed also timed other tasks.
+ */
+unsigned long memlab_context_switches(void);
+
+/**
+ * struct memlab_bench_host - What a benchmark's numbers depend on besides the code timed.
+ * @kasan: CONFIG_KASAN (every access is checked).
+ * @kmemleak: CONFIG_DEBUG_KMEMLEAK (every allocation is tracked).
+ * @lockdep: CONFIG_LOCKDEP (every lock is validated).
+ * @debug_vm: CONFIG_DEBUG_VM (VM_BUG_ON and friends are live).
+ * @debug_atomic_sleep: CONFIG_DEBUG_ATOMIC_SLEEP (every might_sleep() checks).
+ * @debug_pagealloc: debug_pagealloc enabled at boot (freed pages are unmapped).
+ * @slub_tiny: CONFIG_SLUB_TINY (no per-CPU slab caches).
+ * @slab_debug: slab debugging active at boot (slab_debug=, CONFIG_SLUB_DEBUG_ON), as a probe
+ *	cache shows: red zones or poisoning shrink ksize() to the object's own size.
+ * @init_on_alloc: allocations are zeroed (init_on_alloc=1, Debian's default).
+ * @init_on_free: freed memory is zeroed (init_on_free=1).
+ * @cpus: online CPUs.
+ * @cpu_model: the boot CPU's model name ("" where the architecture has none).
+ */
+struct memlab_bench_host {
+	bool kasan;
+	bool kmemleak;
+	bool lockdep;
+	bool debug_vm;
+	bool debug_atomic_sleep;
+	bool debug_pagealloc;
+	bool slub_tiny;
+	bool slab_debug;
+	bool init_on_alloc;
+	bool init_on_free;
+	unsigned int cpus;
+	const char *cpu_model;
+};
+
+/**
+ * memlab_bench_host() - Fills @host with the running kernel's answers.
+ * @host: where to write them.
+ *
+ * Context: process context, may sleep (the slab probe creates and destroys a cache).
+ * Return: 0, or -ENOMEM if the slab probe could not be made.
+ */
+int memlab_bench_host(struct memlab_bench_host *host);
+
 #endif /* MEMLAB_SHIM_H */

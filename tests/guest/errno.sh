@@ -12,6 +12,7 @@ strerror() {
 	ENODEV) echo "No such device" ;;
 	EPERM) echo "Operation not permitted" ;;
 	ENOSPC) echo "No space left on device" ;;
+	EOPNOTSUPP) echo "Operation not supported" ;;
 	*) echo "(no text for $1)" ;;
 	esac
 }

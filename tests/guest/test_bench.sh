@@ -22,10 +22,13 @@ bench_refused() {
 
 # The debug kernel (KASAN, kmemleak, ...) is far too slow for `quick` within the time cap: there
 # the same APIs run a few pairs each, under every debugging gate; elsewhere `quick` itself.
+# Its debugging gates also make every run refused unless the spec says `gates=allow`.
 if [ -e "$debugfs/kmemleak" ]; then
-	bench_spec='api=kmalloc,kzalloc,vmalloc,alloc_pages iters=20 repeat=2'
-	long_spec='api=vmalloc size=4K iters=3000 repeat=3'
+	debug_kernel=1
+	bench_spec='api=kmalloc,kzalloc,vmalloc,alloc_pages iters=20 repeat=2 gates=allow'
+	long_spec='api=vmalloc size=4K iters=3000 repeat=3 gates=allow'
 else
+	debug_kernel=0
 	bench_spec=quick
 	long_spec='api=vmalloc size=4K iters=20000 repeat=5'
 fi
@@ -62,10 +65,10 @@ ratios_finite() {
 	! grep '^# ratios: ' /tmp/bench.ktap | grep -v -E "$allowed"
 }
 
-# Every CSV row: 11 fields, numbers where numbers belong, a median between min and max.
+# Every CSV row: 12 fields, numbers where numbers belong, a median between min and max.
 csv_parses() {
 	awk -F, 'NR == 1 { next }
-		NF != 11 || $2 !~ /^[0-9]+$/ || $7 !~ /^[0-9]+$/ || $8 < $7 || $10 < $8 { print "bad row " NR ": " $0; bad = 1 }
+		NF != 12 || $2 !~ /^[0-9]+$/ || $7 !~ /^[0-9]+$/ || $12 !~ /^[0-9]+$/ || $8 < $7 || $10 < $8 { print "bad row " NR ": " $0; bad = 1 }
 		END { exit bad }' /tmp/bench.csv
 }
 
@@ -98,3 +101,21 @@ check bench_bad_key_einval bench_refused EINVAL 'api=kmalloc color=red'
 check bench_pages_not_power_of_two_einval bench_refused EINVAL 'api=alloc_pages size=5000'
 check bench_too_many_calls_e2big bench_refused E2BIG 'api=kmalloc iters=10000000 repeat=2'
 check bench_busy_while_running busy_while_running
+
+# The header names the gates that are on: all of the debug kernel's, none of Debian's. There, a
+# spec without gates=allow is refused.
+gates_named() {
+	header=$(sed -n 2p /tmp/bench.ktap)
+	echo "$header"
+	if [ "$debug_kernel" = 1 ]; then
+		for gate in kasan kmemleak lockdep debug_vm debug_atomic_sleep slab_debug; do
+			case $header in *"gates="*"$gate"*) ;; *) echo "no $gate"; return 1 ;; esac
+		done
+	else
+		case $header in *" gates=none "*) ;; *) return 1 ;; esac
+	fi
+}
+check bench_header_names_the_gates gates_named
+if [ "$debug_kernel" = 1 ]; then
+	check bench_debug_gates_eopnotsupp bench_refused EOPNOTSUPP 'api=kmalloc size=64 iters=1 repeat=1'
+fi

@@ -23,6 +23,7 @@ mod mm {
 
 #[path = "../../src/bench"]
 mod bench {
+    pub(crate) mod host;
     pub(crate) mod report;
     pub(crate) mod spec;
     pub(crate) mod summary;
