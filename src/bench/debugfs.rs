@@ -5,6 +5,7 @@
 //! | file          | mode | content |
 //! |---------------|------|---------|
 //! | `run`         | 0200 | write a spec (`quick`, `all`, `api=...`): the write returns when the run is done |
+//! | `apis`        | 0444 | the APIs a spec may name, with each preset's sizes |
 //! | `results`     | 0400 | the last run, as KTAP |
 //! | `results.csv` | 0400 | the last run, one row per case and variant |
 //!
@@ -42,7 +43,10 @@ use crate::{
             Record, //
         },
         runner,
-        spec::Spec,
+        spec::{
+            ApiList,
+            Spec, //
+        },
     },
     lab::control::to_error,
     shim,
@@ -70,6 +74,7 @@ pub(crate) struct Files {
     _run: Pin<KBox<File<Arc<Bench>>>>,
     _results: Pin<KBox<File<Arc<Bench>>>>,
     _csv: Pin<KBox<File<Arc<Bench>>>>,
+    _apis: Pin<KBox<File<()>>>,
     _dir: Dir,
 }
 
@@ -103,10 +108,12 @@ impl Files {
             dir.read_callback_file(c"results.csv", bench, &read_csv),
             GFP_KERNEL,
         )?;
+        let apis = KBox::pin_init(dir.read_callback_file(c"apis", (), &read_apis), GFP_KERNEL)?;
         Ok(Self {
             _run: run,
             _results: results,
             _csv: csv,
+            _apis: apis,
             _dir: dir,
         })
     }
@@ -165,6 +172,10 @@ impl fmt::Display for Context<'_> {
 fn read_results(bench: &Arc<Bench>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let last = bench.last.lock();
     report::write_ktap(&last.records, Context(last.host.as_ref()), f)
+}
+
+fn read_apis(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    fmt::Display::fmt(&ApiList, f)
 }
 
 fn read_csv(bench: &Arc<Bench>, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -22,7 +22,10 @@ use kernel::{
 
 use crate::{
     bench::{
-        cases,
+        cases::{
+            self,
+            Fixture, //
+        },
         host::Host,
         report::{
             Ratios,
@@ -95,8 +98,10 @@ pub(crate) fn run(spec: &Spec, host: &Host, records: &mut KVec<Record>) -> Resul
             let mut samples = [[0u64; MAX_REPEATS]; Variant::ALL.len()];
             let mut failed = [0u64; Variant::ALL.len()];
             let mut retried = [0u32; Variant::ALL.len()];
+            let mut fixture = Fixture::new(api, size)?;
             for variant in variants() {
-                failed[variant as usize] += cases::run(api, variant, size, spec.iters)?;
+                failed[variant as usize] +=
+                    cases::run(api, variant, size, spec.iters, &mut fixture)?;
             }
             for round in 0..spec.repeat as usize {
                 for variant in variants() {
@@ -105,7 +110,7 @@ pub(crate) fn run(spec: &Spec, host: &Host, records: &mut KVec<Record>) -> Resul
                         baseline::cond_resched();
                         let switches = baseline::context_switches();
                         let t0 = Instant::<Monotonic>::now();
-                        failed[i] += cases::run(api, variant, size, spec.iters)?;
+                        failed[i] += cases::run(api, variant, size, spec.iters, &mut fixture)?;
                         let ns = u64::try_from(t0.elapsed().as_nanos()).unwrap_or(0);
                         samples[i][round] = ns * 1000 / u64::from(spec.iters);
                         if baseline::context_switches() == switches

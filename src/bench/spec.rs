@@ -19,30 +19,81 @@ use crate::lab::{
     words,
 };
 
-/// The APIs the benchmarks time, each an alloc+free pair of one size.
+/// The APIs the benchmarks time, each an alloc+free pair (a map+unmap pair for `vmap` and
+/// `kmap_local`) of one size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Api {
     /// `kmalloc` + `kfree`.
     Kmalloc,
     /// `kzalloc` + `kfree`.
     Kzalloc,
+    /// `kmalloc` of half the size, `krealloc` to the size, `kfree`: a buffer that grows.
+    Krealloc,
+    /// `kvmalloc` + `kvfree`.
+    Kvmalloc,
     /// `vmalloc` + `vfree`.
     Vmalloc,
+    /// `vzalloc` + `vfree`.
+    Vzalloc,
+    /// `vmalloc_32` + `vfree`.
+    Vmalloc32,
     /// `alloc_pages` + `__free_pages` of the order that holds the size.
     Pages,
+    /// `__get_free_pages` + `free_pages` of the order that holds the size.
+    GetFreePages,
+    /// `get_zeroed_page` + `free_page` (one page).
+    ZeroedPage,
+    /// `kmem_cache_alloc` + `kmem_cache_free` of a cache of objects of the size.
+    KmemCache,
+    /// The same, from a cache with a constructor (it runs when a slab is filled, not per
+    /// allocation).
+    KmemCacheCtor,
+    /// `mempool_alloc` + `mempool_free` of a kmalloc-backed pool with its reserve idle.
+    Mempool,
+    /// `vmap` + `vunmap` of the size's pages (single pages, allocated once per case).
+    Vmap,
+    /// `kmap_local_page` + `kunmap_local` of one page (allocated once per case).
+    KmapLocal,
 }
 
 impl Api {
     /// Every API, in report order.
-    pub(crate) const ALL: [Api; 4] = [Api::Kmalloc, Api::Kzalloc, Api::Vmalloc, Api::Pages];
+    pub(crate) const ALL: [Api; 15] = [
+        Api::Kmalloc,
+        Api::Kzalloc,
+        Api::Krealloc,
+        Api::Kvmalloc,
+        Api::Vmalloc,
+        Api::Vzalloc,
+        Api::Vmalloc32,
+        Api::Pages,
+        Api::GetFreePages,
+        Api::ZeroedPage,
+        Api::KmemCache,
+        Api::KmemCacheCtor,
+        Api::Mempool,
+        Api::Vmap,
+        Api::KmapLocal,
+    ];
 
     /// The API's name, as the spec and the report write it.
     pub(crate) fn name(self) -> &'static str {
         match self {
             Api::Kmalloc => "kmalloc",
             Api::Kzalloc => "kzalloc",
+            Api::Krealloc => "krealloc",
+            Api::Kvmalloc => "kvmalloc",
             Api::Vmalloc => "vmalloc",
+            Api::Vzalloc => "vzalloc",
+            Api::Vmalloc32 => "vmalloc_32",
             Api::Pages => "alloc_pages",
+            Api::GetFreePages => "get_free_pages",
+            Api::ZeroedPage => "get_zeroed_page",
+            Api::KmemCache => "kmem_cache",
+            Api::KmemCacheCtor => "kmem_cache_ctor",
+            Api::Mempool => "mempool",
+            Api::Vmap => "vmap",
+            Api::KmapLocal => "kmap_local",
         }
     }
 
@@ -50,31 +101,67 @@ impl Api {
         Api::ALL
             .into_iter()
             .find(|api| api.name() == word)
-            .ok_or_else(|| {
-                refuse!(
-                    Inval,
-                    "api={word}: unknown ({})",
-                    Names(&Api::ALL, Api::name)
-                )
-            })
+            .ok_or_else(|| refuse!(Inval, "api={word}: unknown (bench/apis lists them)"))
     }
 
-    const fn bit(self) -> u8 {
-        1 << self as u8
+    const fn bit(self) -> u16 {
+        1 << self as u16
     }
 
     /// The sizes a preset sweeps for this API.
     fn preset_sizes(self, preset: Preset) -> &'static [u64] {
+        const K: u64 = 1024;
+        const M: u64 = 1024 * K;
         match (self, preset) {
-            (Api::Kmalloc | Api::Kzalloc, Preset::Quick) => &[64, 4096],
+            (Api::Kmalloc | Api::Kzalloc, Preset::Quick) => &[64, 4 * K],
             (Api::Kmalloc | Api::Kzalloc, Preset::All) => {
-                &[8, 64, 512, 4096, 32768, 262144, 4194304]
+                &[8, 64, 512, 4 * K, 32 * K, 256 * K, 4 * M]
             }
-            (Api::Vmalloc, Preset::Quick) => &[4096, 65536],
-            (Api::Vmalloc, Preset::All) => &[4096, 32768, 262144, 4194304],
-            (Api::Pages, Preset::Quick) => &[4096, 32768],
-            (Api::Pages, Preset::All) => &[4096, 8192, 32768, 262144, 4194304],
+            (Api::Krealloc, Preset::Quick) => &[128, 8 * K],
+            (Api::Krealloc, Preset::All) => &[16, 128, 1024, 8 * K, 64 * K, 512 * K],
+            (Api::Kvmalloc, Preset::Quick) => &[4 * K, 64 * K],
+            (Api::Kvmalloc, Preset::All) => &[64, 4 * K, 64 * K, M, 8 * M],
+            (Api::Vmalloc | Api::Vzalloc, Preset::Quick) => &[4 * K, 64 * K],
+            (Api::Vmalloc | Api::Vzalloc, Preset::All) => &[4 * K, 32 * K, 256 * K, 4 * M],
+            (Api::Vmalloc32, Preset::Quick) => &[4 * K],
+            (Api::Vmalloc32, Preset::All) => &[4 * K, 64 * K, M],
+            (Api::Pages | Api::GetFreePages, Preset::Quick) => &[4 * K, 32 * K],
+            (Api::Pages | Api::GetFreePages, Preset::All) => {
+                &[4 * K, 8 * K, 32 * K, 256 * K, 4 * M]
+            }
+            (Api::ZeroedPage | Api::KmapLocal, _) => &[4 * K],
+            (Api::KmemCache | Api::KmemCacheCtor, Preset::Quick) => &[64, 1024],
+            (Api::KmemCache | Api::KmemCacheCtor, Preset::All) => &[8, 64, 512, 4 * K],
+            (Api::Mempool, Preset::Quick) => &[64, 4 * K],
+            (Api::Mempool, Preset::All) => &[64, 512, 4 * K],
+            (Api::Vmap, Preset::Quick) => &[16 * K, 256 * K],
+            (Api::Vmap, Preset::All) => &[4 * K, 64 * K, M],
         }
+    }
+}
+
+/// The text of `bench/apis`: one line per API, its name and the sizes of each preset.
+pub(crate) struct ApiList;
+
+impl fmt::Display for ApiList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "# api: quick sizes | all sizes (bytes); variants: c rust kernel"
+        )?;
+        for api in Api::ALL {
+            write!(f, "{}:", api.name())?;
+            for (i, preset) in [Preset::Quick, Preset::All].into_iter().enumerate() {
+                if i > 0 {
+                    f.write_str(" |")?;
+                }
+                for size in api.preset_sizes(preset) {
+                    write!(f, " {size}")?;
+                }
+            }
+            writeln!(f)?;
+        }
+        Ok(())
     }
 }
 
@@ -143,7 +230,7 @@ pub(crate) const MAX_CALLS: u64 = 10_000_000;
 /// 1 to [`MAX_SIZES`] nonzero sizes.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Spec {
-    apis: u8,
+    apis: u16,
     preset: Preset,
     sizes: [u64; MAX_SIZES],
     sizes_len: usize,
@@ -168,11 +255,11 @@ impl Spec {
                     "empty spec: quick, all, or api=... (see README)"
                 ))
             }
-            Some(&"quick") => Spec::preset(Preset::Quick, 2000, 5),
+            Some(&"quick") => Spec::preset(Preset::Quick, 1000, 5),
             Some(&"all") => Spec::preset(Preset::All, 1000, 5),
             Some(_) => Spec {
                 apis: 0,
-                ..Spec::preset(Preset::Quick, 2000, 5)
+                ..Spec::preset(Preset::Quick, 1000, 5)
             },
         };
         if spec.apis != 0 {
@@ -346,6 +433,21 @@ mod tests {
     }
 
     #[test]
+    fn the_api_list_names_every_api_with_its_sweeps() {
+        let text = ApiList.to_string();
+        assert_eq!(text.lines().count(), 1 + Api::ALL.len());
+        assert!(text.contains("\nkmalloc: 64 4096 | 8 64 512 4096 32768 262144 4194304\n"));
+        for api in Api::ALL {
+            assert!(
+                text.contains(&format!("\n{}: ", api.name())),
+                "{}",
+                api.name()
+            );
+            assert!(Spec::parse(&format!("api={}", api.name())).is_ok());
+        }
+    }
+
+    #[test]
     fn keys_after_a_preset_override_it() {
         let spec = Spec::parse("quick api=vmalloc iters=10 gates=allow").unwrap();
         assert_eq!(spec.apis().collect::<Vec<_>>(), [Api::Vmalloc]);
@@ -390,7 +492,7 @@ mod tests {
         let reason = Spec::parse("api=malloc").unwrap_err();
         assert_eq!(
             reason.reason(),
-            "api=malloc: unknown (kmalloc, kzalloc, vmalloc, alloc_pages)"
+            "api=malloc: unknown (bench/apis lists them)"
         );
     }
 }

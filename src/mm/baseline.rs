@@ -13,7 +13,12 @@ use crate::{
         gfp::Gfp,
         gfp_policy::Family,
         kmalloc,
-        pages,
+        kmem_cache::KmemCache,
+        mempool::Mempool,
+        pages::{
+            self,
+            Pages, //
+        },
         vmalloc, //
     },
     shim::generated,
@@ -71,6 +76,173 @@ pub(crate) fn pages(order: u32, gfp: Gfp, iters: u32) -> Result<u64> {
     let failed = unsafe { generated::memlab_bench_pages(order, gfp.as_raw(), iters as usize) };
     // CAST: `unsigned long` is 64 bits on x86_64.
     Ok(failed as u64)
+}
+
+/// `iters` triples of `kmalloc(size / 2, gfp)` + `krealloc(size, gfp)` + `kfree()`, in C.
+///
+/// # Errors
+///
+/// `EINVAL` for a size below 2 or above `KMALLOC_MAX_SIZE`, or a flag kmalloc's allow-list
+/// lacks.
+pub(crate) fn krealloc(size: usize, gfp: Gfp, iters: u32) -> Result<u64> {
+    if !(2..=kmalloc::MAX_SIZE).contains(&size) {
+        return Err(EINVAL);
+    }
+    gfp.check_for(Family::Kmalloc)?;
+    // SAFETY: Both sizes are ones kmalloc serves and `gfp` passed kmalloc's allow-list (both
+    // checked); the loop frees what it allocates before it returns.
+    let failed = unsafe { generated::memlab_bench_krealloc(size, gfp.as_raw(), iters as usize) };
+    // CAST: `unsigned long` is 64 bits on x86_64.
+    Ok(failed as u64)
+}
+
+/// `iters` pairs of `kvmalloc(size, gfp)` + `kvfree()`, in C. Sleeps.
+///
+/// # Errors
+///
+/// `EINVAL` for a size of 0 or above [`vmalloc::MAX_SIZE`], or a flag kvmalloc's allow-list
+/// lacks.
+pub(crate) fn kvmalloc(size: usize, gfp: Gfp, iters: u32) -> Result<u64> {
+    if size == 0 || size > vmalloc::MAX_SIZE {
+        return Err(EINVAL);
+    }
+    gfp.check_for(Family::Kvmalloc)?;
+    // SAFETY: As in `kmalloc`, with kvmalloc's limits and allow-list.
+    let failed = unsafe { generated::memlab_bench_kvmalloc(size, gfp.as_raw(), iters as usize) };
+    // CAST: `unsigned long` is 64 bits on x86_64.
+    Ok(failed as u64)
+}
+
+/// `iters` pairs of `vzalloc(size)` + `vfree()`, in C. Sleeps.
+///
+/// # Errors
+///
+/// As [`vmalloc()`].
+pub(crate) fn vzalloc(size: usize, iters: u32) -> Result<u64> {
+    if size == 0 || size > vmalloc::MAX_SIZE {
+        return Err(EINVAL);
+    }
+    kernel::task::might_sleep();
+    // SAFETY: As in `vmalloc`.
+    let failed = unsafe { generated::memlab_bench_vzalloc(size, iters as usize) };
+    // CAST: `unsigned long` is 64 bits on x86_64.
+    Ok(failed as u64)
+}
+
+/// `iters` pairs of `vmalloc_32(size)` + `vfree()`, in C. Sleeps.
+///
+/// # Errors
+///
+/// As [`vmalloc()`].
+pub(crate) fn vmalloc_32(size: usize, iters: u32) -> Result<u64> {
+    if size == 0 || size > vmalloc::MAX_SIZE {
+        return Err(EINVAL);
+    }
+    kernel::task::might_sleep();
+    // SAFETY: As in `vmalloc`.
+    let failed = unsafe { generated::memlab_bench_vmalloc_32(size, iters as usize) };
+    // CAST: `unsigned long` is 64 bits on x86_64.
+    Ok(failed as u64)
+}
+
+/// `iters` pairs of `__get_free_pages(gfp, order)` + `free_pages()`, in C. Sleeps if `gfp`
+/// allows it.
+///
+/// # Errors
+///
+/// As [`pages()`].
+pub(crate) fn get_free_pages(order: u32, gfp: Gfp, iters: u32) -> Result<u64> {
+    if order > pages::MAX_ORDER {
+        return Err(EINVAL);
+    }
+    gfp.check_for(Family::Pages)?;
+    // SAFETY: As in `pages`; the allow-list has no `__GFP_HIGHMEM`, so every block has a
+    // direct-map address for `free_pages`.
+    let failed =
+        unsafe { generated::memlab_bench_get_free_pages(order, gfp.as_raw(), iters as usize) };
+    // CAST: `unsigned long` is 64 bits on x86_64.
+    Ok(failed as u64)
+}
+
+/// `iters` pairs of `get_zeroed_page(gfp)` + `free_page()`, in C. Sleeps if `gfp` allows it.
+///
+/// # Errors
+///
+/// `EINVAL` for a flag the page allocator's allow-list lacks.
+pub(crate) fn get_zeroed_page(gfp: Gfp, iters: u32) -> Result<u64> {
+    gfp.check_for(Family::Pages)?;
+    // SAFETY: As in `get_free_pages`, at order 0.
+    let failed = unsafe { generated::memlab_bench_get_zeroed_page(gfp.as_raw(), iters as usize) };
+    // CAST: `unsigned long` is 64 bits on x86_64.
+    Ok(failed as u64)
+}
+
+/// `iters` pairs of `kmem_cache_alloc(cache, gfp)` + `kmem_cache_free()`, in C. Sleeps if `gfp`
+/// allows it.
+///
+/// # Errors
+///
+/// `EINVAL` for a flag the cache allow-list lacks.
+pub(crate) fn kmem_cache(cache: &KmemCache, gfp: Gfp, iters: u32) -> Result<u64> {
+    gfp.check_for(Family::KmemCache)?;
+    // SAFETY: `cache` is live for the call (borrowed); `gfp` passed the allow-list; the loop
+    // frees every object it allocates, to the same cache, before it returns.
+    let failed =
+        unsafe { generated::memlab_bench_kmem_cache(cache.as_raw(), gfp.as_raw(), iters as usize) };
+    // CAST: `unsigned long` is 64 bits on x86_64.
+    Ok(failed as u64)
+}
+
+/// `iters` pairs of `mempool_alloc(pool, gfp)` + `mempool_free()`, in C. Sleeps if `gfp`
+/// allows it.
+///
+/// # Errors
+///
+/// `EINVAL` for a flag the mempool allow-list lacks.
+pub(crate) fn mempool(pool: &Mempool, gfp: Gfp, iters: u32) -> Result<u64> {
+    gfp.check_for(Family::Mempool)?;
+    // SAFETY: `pool` is live for the call (borrowed); `gfp` passed the allow-list (no
+    // `__GFP_ZERO`); the loop returns every element to the pool before it returns.
+    let failed =
+        unsafe { generated::memlab_bench_mempool(pool.as_raw(), gfp.as_raw(), iters as usize) };
+    // CAST: `unsigned long` is 64 bits on x86_64.
+    Ok(failed as u64)
+}
+
+/// `iters` pairs of `vmap()` of every page of `blocks` + `vunmap()`, in C (the page list is
+/// built once, before the loop). Sleeps.
+///
+/// # Errors
+///
+/// `EINVAL` if `blocks` holds no page or more than `u32::MAX`; `ENOMEM` if the page list cannot
+/// be allocated.
+pub(crate) fn vmap(blocks: &[Pages], iters: u32) -> Result<u64> {
+    let mut list = KVec::new();
+    for block in blocks {
+        for index in 0..block.count() {
+            list.push(block.page(index).ok_or(EINVAL)?.as_ptr(), GFP_KERNEL)?;
+        }
+    }
+    let count = u32::try_from(list.len()).map_err(|_| EINVAL)?;
+    if count == 0 {
+        return Err(EINVAL);
+    }
+    kernel::task::might_sleep();
+    // SAFETY: `list` holds `count` pages of `blocks`, which stay allocated while borrowed, for
+    // the whole call; every mapping is unmapped before the call returns.
+    let failed = unsafe { generated::memlab_bench_vmap(list.as_mut_ptr(), count, iters as usize) };
+    // CAST: `unsigned long` is 64 bits on x86_64.
+    Ok(failed as u64)
+}
+
+/// `iters` pairs of `kmap_local_page()` of the first page of `block` + `kunmap_local()`, in C.
+/// Never sleeps.
+pub(crate) fn kmap_local(block: &Pages, iters: u32) -> Result {
+    let page = block.page(0).ok_or(EINVAL)?;
+    // SAFETY: `page` belongs to `block`, allocated for the whole call (borrowed); each mapping is
+    // undone, in order, before the next.
+    unsafe { generated::memlab_bench_kmap_local(page.as_ptr(), iters as usize) };
+    Ok(())
 }
 
 /// `cond_resched()`: lets other tasks run between benchmark repeats. Process context only.

@@ -21,9 +21,17 @@ mod sealed {
 /// The element type of a memlab buffer: `u8` (initialised) or `MaybeUninit<u8>` (not yet).
 ///
 /// Sealed: no other type can claim to be a byte.
-pub(crate) trait Byte: sealed::Sealed + Sized {}
-impl Byte for u8 {}
-impl Byte for MaybeUninit<u8> {}
+pub(crate) trait Byte: sealed::Sealed + Sized {
+    /// Whether a buffer of this type has every byte initialised (`u8`): what a buffer must keep
+    /// true when it grows.
+    const INITIALISED: bool;
+}
+impl Byte for u8 {
+    const INITIALISED: bool = true;
+}
+impl Byte for MaybeUninit<u8> {
+    const INITIALISED: bool = false;
+}
 
 /// Makes `bytes` readable with whatever they hold, and returns them as initialised bytes.
 ///

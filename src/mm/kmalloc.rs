@@ -212,9 +212,12 @@ impl KmallocBuf {
         // SAFETY: `ptr` is kcalloc's fresh answer for `len` zeroed bytes, checked above.
         unsafe { Self::from_raw(ptr, len) }
     }
+}
 
-    /// `krealloc(self, new_len, gfp)`: keeps the first `min(len, new_len)` bytes; bytes added
-    /// by growing are zeroed.
+impl<T: Byte> KmallocBuf<T> {
+    /// `krealloc(self, new_len, gfp)`: keeps the first `min(len, new_len)` bytes. Bytes added by
+    /// growing are zeroed in a `KmallocBuf` (of `u8`, whose bytes are all defined), and left as
+    /// krealloc gives them in a `KmallocBuf<MaybeUninit<u8>>`.
     ///
     /// # Errors
     ///
@@ -228,7 +231,7 @@ impl KmallocBuf {
         // or reuses it, on failure it is untouched.
         let ptr = unsafe { generated::memlab_krealloc(old, new_len, gfp.as_raw()) };
         let ptr = NonNull::new(ptr.cast::<u8>()).ok_or(ENOMEM)?;
-        if new_len > self.len {
+        if T::INITIALISED && new_len > self.len {
             // SAFETY: krealloc returned at least `new_len` bytes, so `self.len..new_len` is
             // inside the allocation; nothing else refers to it yet.
             unsafe {
@@ -238,9 +241,10 @@ impl KmallocBuf {
             };
         }
         // INVARIANT: krealloc returned a live allocation of at least `new_len` bytes (checked
-        // above) and consumed the old one; the first `min(len, new_len)` bytes were copied and
-        // the rest was zeroed just above, so all `new_len` bytes are initialised.
-        self.ptr = ptr;
+        // above) and consumed the old one; the first `min(len, new_len)` bytes were copied, and
+        // when `T` is `u8` (`INITIALISED`) the rest was zeroed just above, so all `new_len` bytes
+        // are initialised.
+        self.ptr = ptr.cast();
         self.len = new_len;
         Ok(())
     }
@@ -367,6 +371,23 @@ mod tests {
             .all(|(i, &b)| b as usize == i));
         assert_eq!(buf.resize(0, Gfp::KERNEL).err(), Some(EINVAL));
         assert_eq!(buf.len(), 16);
+        Ok(())
+    }
+
+    #[test]
+    fn an_uninit_buffer_grows_keeping_what_was_written() -> Result {
+        let mut buf = Uninit::new_uninit(64, Gfp::KERNEL)?;
+        for (i, byte) in buf.as_mut_slice().iter_mut().enumerate() {
+            // CAST: `i < 64`.
+            *byte = MaybeUninit::new(i as u8);
+        }
+        buf.resize(5000, Gfp::KERNEL)?;
+        assert_eq!(buf.len(), 5000);
+        let buf = buf.freeze();
+        assert!(buf.as_slice()[..64]
+            .iter()
+            .enumerate()
+            .all(|(i, &b)| b as usize == i));
         Ok(())
     }
 

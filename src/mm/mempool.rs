@@ -208,6 +208,11 @@ impl Mempool {
         self.cache.as_deref()
     }
 
+    /// The C pool, for the benchmarks' C baseline ([`crate::mm::baseline`]).
+    pub(crate) fn as_raw(&self) -> *mut bindings::mempool {
+        self.ptr.as_ptr()
+    }
+
     /// The address of the C pool (`mempool_t`), for display.
     pub(crate) fn addr(&self) -> usize {
         // CAST: pointer to address.

@@ -346,6 +346,169 @@ unsigned long memlab_bench_pages(unsigned int order, gfp_t flags, unsigned long 
 	return failed;
 }
 
+unsigned long memlab_bench_krealloc(size_t size, gfp_t flags, unsigned long iters)
+{
+	unsigned long i, failed = 0;
+
+	for (i = 0; i < iters; i++) {
+		void *p = kmalloc(size / 2, flags);
+		void *grown = p ? krealloc(p, size, flags) : NULL;
+
+		OPTIMIZER_HIDE_VAR(grown);
+		if (!grown) {
+			failed++;
+			kfree(p);
+		} else {
+			kfree(grown);
+		}
+	}
+	return failed;
+}
+
+unsigned long memlab_bench_kvmalloc(size_t size, gfp_t flags, unsigned long iters)
+{
+	unsigned long i, failed = 0;
+
+	for (i = 0; i < iters; i++) {
+		void *p = kvmalloc(size, flags);
+
+		OPTIMIZER_HIDE_VAR(p);
+		if (!p)
+			failed++;
+		kvfree(p);
+	}
+	return failed;
+}
+
+unsigned long memlab_bench_vzalloc(unsigned long size, unsigned long iters)
+{
+	unsigned long i, failed = 0;
+
+	for (i = 0; i < iters; i++) {
+		void *p = vzalloc(size);
+
+		OPTIMIZER_HIDE_VAR(p);
+		if (!p)
+			failed++;
+		vfree(p);
+	}
+	return failed;
+}
+
+unsigned long memlab_bench_vmalloc_32(unsigned long size, unsigned long iters)
+{
+	unsigned long i, failed = 0;
+
+	for (i = 0; i < iters; i++) {
+		void *p = vmalloc_32(size);
+
+		OPTIMIZER_HIDE_VAR(p);
+		if (!p)
+			failed++;
+		vfree(p);
+	}
+	return failed;
+}
+
+unsigned long memlab_bench_get_free_pages(unsigned int order, gfp_t flags, unsigned long iters)
+{
+	unsigned long i, failed = 0;
+
+	for (i = 0; i < iters; i++) {
+		unsigned long addr = __get_free_pages(flags, order);
+
+		OPTIMIZER_HIDE_VAR(addr);
+		if (addr)
+			free_pages(addr, order);
+		else
+			failed++;
+	}
+	return failed;
+}
+
+unsigned long memlab_bench_get_zeroed_page(gfp_t flags, unsigned long iters)
+{
+	unsigned long i, failed = 0;
+
+	for (i = 0; i < iters; i++) {
+		unsigned long addr = get_zeroed_page(flags);
+
+		OPTIMIZER_HIDE_VAR(addr);
+		if (addr)
+			free_page(addr);
+		else
+			failed++;
+	}
+	return failed;
+}
+
+unsigned long memlab_bench_kmem_cache(struct kmem_cache *cache, gfp_t flags, unsigned long iters)
+{
+	unsigned long i, failed = 0;
+
+	for (i = 0; i < iters; i++) {
+		void *p = kmem_cache_alloc(cache, flags);
+
+		OPTIMIZER_HIDE_VAR(p);
+		if (p)
+			kmem_cache_free(cache, p);
+		else
+			failed++;
+	}
+	return failed;
+}
+
+unsigned long memlab_bench_mempool(struct mempool *pool, gfp_t flags, unsigned long iters)
+{
+	unsigned long i, failed = 0;
+
+	for (i = 0; i < iters; i++) {
+		void *p = mempool_alloc(pool, flags);
+
+		OPTIMIZER_HIDE_VAR(p);
+		if (p)
+			mempool_free(p, pool);
+		else
+			failed++;
+	}
+	return failed;
+}
+
+unsigned long memlab_bench_vmap(struct page **pages, unsigned int count, unsigned long iters)
+{
+	unsigned long i, failed = 0;
+
+	for (i = 0; i < iters; i++) {
+		void *addr = vmap(pages, count, VM_MAP, PAGE_KERNEL);
+
+		OPTIMIZER_HIDE_VAR(addr);
+		if (addr)
+			vunmap(addr);
+		else
+			failed++;
+	}
+	return failed;
+}
+
+void memlab_bench_kmap_local(struct page *page, unsigned long iters)
+{
+	unsigned long i;
+
+	for (i = 0; i < iters; i++) {
+		struct page *this = page;
+		void *addr;
+
+		/*
+		 * Without HIGHMEM the mapping is page_address() and the unmapping nothing: keep
+		 * the page unknown and the address used, or the compiler drops the loop.
+		 */
+		OPTIMIZER_HIDE_VAR(this);
+		addr = kmap_local_page(this);
+		barrier_data(addr);
+		kunmap_local(addr);
+	}
+}
+
 void memlab_cond_resched(void)
 {
 	cond_resched();

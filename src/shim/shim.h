@@ -213,6 +213,111 @@ unsigned long memlab_bench_vmalloc(unsigned long size, unsigned long iters);
 unsigned long memlab_bench_pages(unsigned int order, gfp_t flags, unsigned long iters);
 
 /**
+ * memlab_bench_krealloc() - @iters kmalloc(@size / 2) + krealloc(@size) + kfree() triples.
+ * @size: bytes, 2 to KMALLOC_MAX_SIZE.
+ * @flags: GFP flags.
+ * @iters: triples to make.
+ *
+ * Context: may sleep if @flags allow it.
+ * Return: the number of triples in which an allocation failed.
+ */
+unsigned long memlab_bench_krealloc(size_t size, gfp_t flags, unsigned long iters);
+
+/**
+ * memlab_bench_kvmalloc() - @iters kvmalloc(@size, @flags) + kvfree() pairs.
+ * @size: bytes, 1 to INT_MAX.
+ * @flags: GFP flags kvmalloc takes (GFP_KERNEL-compatible).
+ * @iters: pairs to make.
+ *
+ * Context: sleeps.
+ * Return: the number of failed allocations.
+ */
+unsigned long memlab_bench_kvmalloc(size_t size, gfp_t flags, unsigned long iters);
+
+/**
+ * memlab_bench_vzalloc() - @iters vzalloc(@size) + vfree() pairs.
+ * @size: bytes, at least 1.
+ * @iters: pairs to make.
+ *
+ * Context: sleeps.
+ * Return: the number of failed allocations.
+ */
+unsigned long memlab_bench_vzalloc(unsigned long size, unsigned long iters);
+
+/**
+ * memlab_bench_vmalloc_32() - @iters vmalloc_32(@size) + vfree() pairs.
+ * @size: bytes, at least 1.
+ * @iters: pairs to make.
+ *
+ * Context: sleeps.
+ * Return: the number of failed allocations.
+ */
+unsigned long memlab_bench_vmalloc_32(unsigned long size, unsigned long iters);
+
+/**
+ * memlab_bench_get_free_pages() - @iters __get_free_pages(@flags, @order) + free_pages() pairs.
+ * @order: 0 to MAX_PAGE_ORDER.
+ * @flags: GFP flags (no __GFP_HIGHMEM: the result is a direct-map address).
+ * @iters: pairs to make.
+ *
+ * Context: may sleep if @flags allow it.
+ * Return: the number of failed allocations.
+ */
+unsigned long memlab_bench_get_free_pages(unsigned int order, gfp_t flags, unsigned long iters);
+
+/**
+ * memlab_bench_get_zeroed_page() - @iters get_zeroed_page(@flags) + free_page() pairs.
+ * @flags: GFP flags (no __GFP_HIGHMEM).
+ * @iters: pairs to make.
+ *
+ * Context: may sleep if @flags allow it.
+ * Return: the number of failed allocations.
+ */
+unsigned long memlab_bench_get_zeroed_page(gfp_t flags, unsigned long iters);
+
+/**
+ * memlab_bench_kmem_cache() - @iters kmem_cache_alloc(@cache, @flags) + kmem_cache_free() pairs.
+ * @cache: a live cache, not destroyed during the call.
+ * @flags: GFP flags a cache allocation takes.
+ * @iters: pairs to make.
+ *
+ * Context: may sleep if @flags allow it.
+ * Return: the number of failed allocations.
+ */
+unsigned long memlab_bench_kmem_cache(struct kmem_cache *cache, gfp_t flags, unsigned long iters);
+
+/**
+ * memlab_bench_mempool() - @iters mempool_alloc(@pool, @flags) + mempool_free() pairs.
+ * @pool: a live pool, not destroyed during the call.
+ * @flags: GFP flags mempool_alloc takes (no __GFP_ZERO, no zone modifier).
+ * @iters: pairs to make.
+ *
+ * Context: may sleep if @flags allow it.
+ * Return: the number of failed allocations.
+ */
+unsigned long memlab_bench_mempool(struct mempool *pool, gfp_t flags, unsigned long iters);
+
+/**
+ * memlab_bench_vmap() - @iters vmap(@pages, @count, VM_MAP, PAGE_KERNEL) + vunmap() pairs.
+ * @pages: @count pages, allocated and not freed during the call.
+ * @count: at least 1.
+ * @iters: pairs to make.
+ *
+ * Context: sleeps.
+ * Return: the number of failed mappings.
+ */
+unsigned long memlab_bench_vmap(struct page **pages, unsigned int count, unsigned long iters);
+
+/**
+ * memlab_bench_kmap_local() - @iters kmap_local_page(@page) + kunmap_local() pairs.
+ * @page: an allocated page, not freed during the call.
+ * @iters: pairs to make.
+ *
+ * Context: any; migration is disabled during each mapping.
+ */
+void memlab_bench_kmap_local(struct page *page, unsigned long iters);
+
+/**
  * memlab_cond_resched() - cond_resched(): let other tasks run between benchmark repeats.
  *
  * Context: process context, may sleep.
