@@ -30,13 +30,19 @@ pub(crate) struct Record {
     pub(crate) repeat: u32,
     /// Picoseconds per alloc+free pair.
     pub(crate) cost: Summary,
-    /// Allocations that failed, over the warm-up and every repeat.
+    /// Allocations that failed, over all of [`Record::calls`].
     pub(crate) failed: u64,
     /// Timed rounds taken again because the task was switched out during them.
     pub(crate) retried: u32,
 }
 
 impl Record {
+    /// How many allocations the variant made: `iters` in the warm-up, in each timed round and in
+    /// each round taken again.
+    pub(crate) fn calls(&self) -> u64 {
+        u64::from(self.iters) * (1 + u64::from(self.repeat) + u64::from(self.retried))
+    }
+
     /// The grep-able line the kernel log gets, as `lib/test_vmalloc.c`'s `Summary:` lines.
     pub(crate) fn summary_line(&self) -> SummaryLine<'_> {
         SummaryLine(self)
@@ -138,8 +144,11 @@ pub(crate) fn write_ktap(
         for r in records.iter().filter(|r| r.api == api && r.size == size) {
             n += 1;
             writeln!(f, "# {}", r.summary_line())?;
-            let calls = u64::from(r.iters) * u64::from(r.repeat + 1);
-            let verdict = if r.failed == calls { "not ok" } else { "ok" };
+            let verdict = if r.failed == r.calls() {
+                "not ok"
+            } else {
+                "ok"
+            };
             writeln!(
                 f,
                 "{verdict} {n} {}_{}_{}",
@@ -248,9 +257,16 @@ mod tests {
     fn a_variant_whose_every_allocation_failed_is_not_ok() {
         let mut records = run();
         records[1].failed = 100 * 6;
+        records[2].retried = 2;
+        records[2].failed = 100 * 8;
         let mut text = String::new();
         write_ktap(&records, "", &mut text).unwrap();
         assert!(text.contains("not ok 2 kmalloc_64_rust"));
+        assert!(text.contains("not ok 3 kmalloc_64_kernel"));
+        records[2].failed -= 1;
+        text.clear();
+        write_ktap(&records, "", &mut text).unwrap();
+        assert!(text.contains("\nok 3 kmalloc_64_kernel"));
     }
 
     #[test]

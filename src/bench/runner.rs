@@ -58,8 +58,9 @@ const RETRIES: u32 = 3;
 ///
 /// `EINVAL` for a size an API does not serve (e.g. an `alloc_pages` size that is not a power of
 /// two pages), before anything runs; then `EOPNOTSUPP` when a debugging gate is on and the spec
-/// does not say `gates=allow` (see [`crate::bench::host`]); `ENOMEM` if `records` cannot grow; `ETIME` past
-/// [`TIME_CAP_S`] (the records of the cases done are kept).
+/// does not say `gates=allow` (see [`crate::bench::host`]); `ENOMEM` if `records` cannot grow
+/// or a case's [`Fixture`] cannot be made; `ETIME` past [`TIME_CAP_S`] (the records of the
+/// cases done are kept).
 pub(crate) fn run(spec: &Spec, host: &Host, records: &mut KVec<Record>) -> Result {
     for api in spec.apis() {
         for &size in spec.sizes(api) {
@@ -99,9 +100,9 @@ pub(crate) fn run(spec: &Spec, host: &Host, records: &mut KVec<Record>) -> Resul
             let mut failed = [0u64; Variant::ALL.len()];
             let mut retried = [0u32; Variant::ALL.len()];
             let mut fixture = Fixture::new(api, size)?;
+            let iters = spec.iters_for(size);
             for variant in variants() {
-                failed[variant as usize] +=
-                    cases::run(api, variant, size, spec.iters, &mut fixture)?;
+                failed[variant as usize] += cases::run(api, variant, size, iters, &mut fixture)?;
             }
             for round in 0..spec.repeat as usize {
                 for variant in variants() {
@@ -110,9 +111,9 @@ pub(crate) fn run(spec: &Spec, host: &Host, records: &mut KVec<Record>) -> Resul
                         baseline::cond_resched();
                         let switches = baseline::context_switches();
                         let t0 = Instant::<Monotonic>::now();
-                        failed[i] += cases::run(api, variant, size, spec.iters, &mut fixture)?;
+                        failed[i] += cases::run(api, variant, size, iters, &mut fixture)?;
                         let ns = u64::try_from(t0.elapsed().as_nanos()).unwrap_or(0);
-                        samples[i][round] = ns * 1000 / u64::from(spec.iters);
+                        samples[i][round] = ns * 1000 / u64::from(iters);
                         if baseline::context_switches() == switches
                             || attempt == RETRIES
                             || retried[i] == spec.repeat
@@ -132,7 +133,7 @@ pub(crate) fn run(spec: &Spec, host: &Host, records: &mut KVec<Record>) -> Resul
                     api,
                     size,
                     variant,
-                    iters: spec.iters,
+                    iters,
                     repeat: spec.repeat,
                     cost,
                     failed: failed[i],

@@ -216,6 +216,9 @@ enum Preset {
     All,
 }
 
+/// The most bytes one timed round of a case allocates (see [`Spec::iters_for`]).
+pub(crate) const ROUND_BYTES: u64 = 64 << 20;
+
 /// The most sizes one spec may name.
 pub(crate) const MAX_SIZES: usize = 8;
 /// The most alloc+free pairs one case may make per variant (`iters` × `repeat`).
@@ -363,6 +366,14 @@ impl Spec {
         api.preset_sizes(self.preset)
     }
 
+    /// The pairs per round for a case of `size` bytes: `iters`, but no more than
+    /// [`ROUND_BYTES`] allocated in a round (at least one pair), so that the 4 MiB cases of
+    /// `all` take seconds, not minutes. The report states the count each case ran.
+    pub(crate) fn iters_for(&self, size: u64) -> u32 {
+        let fit = (ROUND_BYTES / size.max(1)).max(1);
+        u32::try_from(fit).map_or(self.iters, |fit| self.iters.min(fit))
+    }
+
     /// Whether the spec asks for `variant`.
     pub(crate) fn wants(&self, variant: Variant) -> bool {
         self.variants & variant.bit() != 0
@@ -445,6 +456,21 @@ mod tests {
             );
             assert!(Spec::parse(&format!("api={}", api.name())).is_ok());
         }
+    }
+
+    #[test]
+    fn a_round_allocates_at_most_round_bytes() {
+        let spec = Spec::parse("all").unwrap();
+        assert_eq!(spec.iters_for(64), 1000);
+        assert_eq!(spec.iters_for(65536), 1000);
+        assert_eq!(spec.iters_for(4 << 20), 16);
+        assert_eq!(spec.iters_for(1 << 40), 1);
+        assert_eq!(
+            Spec::parse("api=kmalloc iters=5")
+                .unwrap()
+                .iters_for(4 << 20),
+            5
+        );
     }
 
     #[test]
