@@ -156,10 +156,10 @@ pub(crate) fn get_free_pages(order: u32, gfp: Gfp, iters: u32) -> Result<u64> {
         return Err(EINVAL);
     }
     gfp.check_for(Family::Pages)?;
+    let gfp = gfp.as_raw();
     // SAFETY: As in `pages`; the allow-list has no `__GFP_HIGHMEM`, so every block has a
     // direct-map address for `free_pages`.
-    let failed =
-        unsafe { generated::memlab_bench_get_free_pages(order, gfp.as_raw(), iters as usize) };
+    let failed = unsafe { generated::memlab_bench_get_free_pages(order, gfp, iters as usize) };
     // CAST: `unsigned long` is 64 bits on x86_64.
     Ok(failed as u64)
 }
@@ -185,10 +185,10 @@ pub(crate) fn get_zeroed_page(gfp: Gfp, iters: u32) -> Result<u64> {
 /// `EINVAL` for a flag the cache allow-list lacks.
 pub(crate) fn kmem_cache(cache: &KmemCache, gfp: Gfp, iters: u32) -> Result<u64> {
     gfp.check_for(Family::KmemCache)?;
-    // SAFETY: `cache` is live for the call (borrowed); `gfp` passed the allow-list; the loop
-    // frees every object it allocates, to the same cache, before it returns.
-    let failed =
-        unsafe { generated::memlab_bench_kmem_cache(cache.as_raw(), gfp.as_raw(), iters as usize) };
+    let cache = cache.as_raw();
+    // SAFETY: The cache is live for the call (its `&KmemCache` is borrowed); `gfp` passed the
+    // allow-list; the loop frees every object it allocates, to that cache, before it returns.
+    let failed = unsafe { generated::memlab_bench_kmem_cache(cache, gfp.as_raw(), iters as usize) };
     // CAST: `unsigned long` is 64 bits on x86_64.
     Ok(failed as u64)
 }
@@ -201,10 +201,10 @@ pub(crate) fn kmem_cache(cache: &KmemCache, gfp: Gfp, iters: u32) -> Result<u64>
 /// `EINVAL` for a flag the mempool allow-list lacks.
 pub(crate) fn mempool(pool: &Mempool, gfp: Gfp, iters: u32) -> Result<u64> {
     gfp.check_for(Family::Mempool)?;
-    // SAFETY: `pool` is live for the call (borrowed); `gfp` passed the allow-list (no
-    // `__GFP_ZERO`); the loop returns every element to the pool before it returns.
-    let failed =
-        unsafe { generated::memlab_bench_mempool(pool.as_raw(), gfp.as_raw(), iters as usize) };
+    let pool = pool.as_raw();
+    // SAFETY: The pool is live for the call (its `&Mempool` is borrowed); `gfp` passed the
+    // allow-list (no `__GFP_ZERO`); the loop returns every element to the pool before it returns.
+    let failed = unsafe { generated::memlab_bench_mempool(pool, gfp.as_raw(), iters as usize) };
     // CAST: `unsigned long` is 64 bits on x86_64.
     Ok(failed as u64)
 }
