@@ -70,6 +70,7 @@ mod lab;
 )]
 mod mm;
 mod shim;
+mod shuffle;
 mod units;
 
 use mm::{

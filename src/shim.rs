@@ -155,6 +155,13 @@ pub(crate) fn totalram_bytes() -> u64 {
     (pages as u64) << kernel::bindings::PAGE_SHIFT
 }
 
+/// Whether interrupts are disabled on this CPU (`irqs_disabled()`): the bulk slab APIs refuse
+/// to run then.
+pub(crate) fn irqs_disabled() -> bool {
+    // SAFETY: Reads this CPU's interrupt flag; no preconditions.
+    unsafe { generated::memlab_irqs_disabled() }
+}
+
 /// The physical address of `page`'s first byte, computed by the kernel's own `static inline`
 /// `virt_to_phys(page_address(page))`.
 pub(crate) fn page_phys_addr(page: &Page) -> u64 {

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! One timed loop of a case: `iters` alloc+free pairs of one API and size, by one variant.
+//! One timed round of a case: `iters` allocations of one API and size, each with its free, in
+//! the case's pattern, by one variant.
 //!
 //! Every variant asks for the same memory with the same flags (`GFP_KERNEL | __GFP_NOWARN`,
 //! plus `__GFP_ZERO` for kzalloc; the vmalloc family's own flags), so the variants differ only
 //! in who makes the calls: C ([`crate::mm::baseline`]), memlab's wrappers, or the `kernel`
-//! crate. What a case needs before its loops (a cache, a pool, pages to map) is its
-//! [`Fixture`], made once per case and shared by its variants.
+//! crate. What a case needs before its rounds (a cache, a pool, pages to map) is its
+//! [`Fixture`], made once per case and shared by its variants; what a round needs (a batch's
+//! slots and free order, a bulk's room) is made before its clock starts.
+
+use core::mem::MaybeUninit;
 
 use kernel::{
     alloc::{
@@ -17,15 +21,26 @@ use kernel::{
     },
     page::Page,
     prelude::*,
+    time::{
+        Instant,
+        Monotonic, //
+    },
 };
 
 use crate::{
     bench::spec::{
         Api,
+        Case,
+        Pattern,
         Variant, //
     },
     mm::{
-        baseline,
+        baseline::{
+            self,
+            Alloc,
+            BatchRoom, //
+        },
+        bulk_slots::BulkSlots,
         gfp::Gfp,
         kmalloc::{
             self,
@@ -85,16 +100,17 @@ pub(crate) fn order_of(size: u64) -> Option<u32> {
     (size >= PAGE_SIZE && size.is_power_of_two()).then(|| (size / PAGE_SIZE).ilog2())
 }
 
-/// Whether `variant` has a path for `api` at `size`: C and memlab's wrappers have every path;
-/// the `kernel` crate has vectors (`KVec`, `VVec`, `KVVec`) and single pages
-/// (`Page::alloc_page`), and nothing for the rest.
-pub(crate) fn exists(api: Api, variant: Variant, size: u64) -> bool {
+/// Whether `variant` has a path for `case`: C and memlab's wrappers have every path; the
+/// `kernel` crate has vectors (`KVec`, `VVec`, `KVVec`) and single pages (`Page::alloc_page`),
+/// in every pattern but touch (kmalloc and vmalloc only), and nothing for the rest.
+pub(crate) fn exists(case: Case, variant: Variant) -> bool {
     match variant {
         Variant::C | Variant::Rust => true,
-        Variant::Kernel => match api {
-            Api::Kmalloc | Api::Kzalloc | Api::Krealloc => true,
-            Api::Kvmalloc | Api::Vmalloc | Api::Vzalloc => true,
-            Api::Pages => size == PAGE_SIZE,
+        Variant::Kernel => match (case.api, case.pattern) {
+            (Api::Kmalloc | Api::Vmalloc, _) => true,
+            (_, Pattern::Touch) => false,
+            (Api::Kzalloc | Api::Krealloc | Api::Kvmalloc | Api::Vzalloc, _) => true,
+            (Api::Pages, _) => case.size == PAGE_SIZE,
             _ => false,
         },
     }
@@ -119,8 +135,8 @@ pub(crate) fn serves(api: Api, size: u64) -> Result {
         Api::Pages | Api::GetFreePages => {
             order_of(size).is_some_and(|order| order <= pages::MAX_ORDER)
         }
-        Api::ZeroedPage | Api::KmapLocal => size == PAGE_SIZE,
-        Api::KmemCache | Api::KmemCacheCtor | Api::Mempool => {
+        Api::ZeroedPage | Api::KmapLocal | Api::PagesBulk => size == PAGE_SIZE,
+        Api::KmemCache | Api::KmemCacheCtor | Api::KmemCacheBulk | Api::Mempool => {
             (1..=kmem_cache::MAX_OBJECT_SIZE).contains(&len)
         }
         Api::Vmap => size % PAGE_SIZE == 0 && (PAGE_SIZE..=MAX_VMAP).contains(&size),
@@ -155,7 +171,7 @@ impl Fixture {
     pub(crate) fn new(api: Api, size: u64) -> Result<Fixture> {
         let len = usize::try_from(size).map_err(|_| EINVAL)?;
         Ok(match api {
-            Api::KmemCache => {
+            Api::KmemCache | Api::KmemCacheBulk => {
                 Fixture::Cache(KmemCache::new(c"bench_case", len, 0, SlabFlags::NONE)?)
             }
             Api::KmemCacheCtor => Fixture::Cache(KmemCache::with_fill(
@@ -181,33 +197,101 @@ impl Fixture {
     }
 }
 
-/// Runs `iters` alloc+free pairs; returns how many allocations failed.
+/// What one timed round did: how many allocations failed, and how long it took.
+pub(crate) struct Round {
+    /// Allocations that failed (a failure ends nothing).
+    pub(crate) failed: u64,
+    /// The round's time on the monotonic clock (instructions under icount).
+    pub(crate) nanos: u64,
+}
+
+/// Times `body`, which returns how many of its allocations failed.
+fn timed(body: impl FnOnce() -> Result<u64>) -> Result<Round> {
+    let start = Instant::<Monotonic>::now();
+    let failed = body()?;
+    let nanos = u64::try_from(start.elapsed().as_nanos()).unwrap_or(0);
+    Ok(Round { failed, nanos })
+}
+
+/// Runs one round of `case` by `variant`: `iters` allocations, each with its free.
 ///
 /// # Errors
 ///
 /// `EINVAL` for a size the API does not serve (see [`serves`]), a variant without that path
-/// (see [`exists`]) or a fixture that is not `api`'s.
+/// (see [`exists`]) or a fixture that is not the case's; `ENOMEM` when a batch's room cannot
+/// be made.
 pub(crate) fn run(
-    api: Api,
+    case: Case,
     variant: Variant,
-    size: u64,
     iters: u32,
     fixture: &mut Fixture,
-) -> Result<u64> {
-    let len = usize::try_from(size).map_err(|_| EINVAL)?;
-    if !exists(api, variant, size) {
+) -> Result<Round> {
+    let len = usize::try_from(case.size).map_err(|_| EINVAL)?;
+    if !exists(case, variant) || !case.api.has(case.pattern) {
         return Err(EINVAL);
     }
-    let gfp = gfp(api);
+    let gfp = gfp(case.api);
     match variant {
-        Variant::C => run_c(api, len, gfp, iters, fixture),
-        Variant::Rust => run_rust(api, len, gfp, iters, fixture),
-        Variant::Kernel => run_kernel(api, len, iters),
+        Variant::C => run_c(case, len, gfp, iters, fixture),
+        Variant::Rust => run_rust(case, len, gfp, iters, fixture),
+        Variant::Kernel => run_kernel(case, len, iters),
     }
 }
 
-/// The loop in C, behind the same checks as the wrappers.
-fn run_c(api: Api, len: usize, gfp: Gfp, iters: u32, fixture: &mut Fixture) -> Result<u64> {
+/// The allocator of a batch or touch in C, with the case's arguments.
+fn c_alloc(api: Api, len: usize, gfp: Gfp, fixture: &Fixture) -> Result<Alloc<'_>> {
+    Ok(match (api, fixture) {
+        (Api::Kmalloc | Api::Kzalloc, _) => Alloc::Kmalloc { size: len, gfp },
+        (Api::Kvmalloc, _) => Alloc::Kvmalloc { size: len, gfp },
+        (Api::Vmalloc, _) => Alloc::Vmalloc { size: len },
+        (Api::Vzalloc, _) => Alloc::Vzalloc { size: len },
+        (Api::Vmalloc32, _) => Alloc::Vmalloc32 { size: len },
+        (Api::Pages, _) => Alloc::Pages {
+            order: page_order(len)?,
+            gfp,
+        },
+        (Api::GetFreePages, _) => Alloc::GetFreePages {
+            order: page_order(len)?,
+            gfp,
+        },
+        (Api::ZeroedPage, _) => Alloc::ZeroedPage { gfp },
+        (Api::KmemCache | Api::KmemCacheCtor, Fixture::Cache(cache)) => {
+            Alloc::KmemCache { cache, gfp }
+        }
+        (Api::Mempool, Fixture::Pool(pool)) => Alloc::Mempool { pool, gfp },
+        _ => return Err(EINVAL),
+    })
+}
+
+/// The round in C, behind the same checks as the wrappers.
+fn run_c(case: Case, len: usize, gfp: Gfp, iters: u32, fixture: &mut Fixture) -> Result<Round> {
+    match (case.api, case.pattern) {
+        (Api::KmemCacheBulk, _) => {
+            let Fixture::Cache(cache) = fixture else {
+                return Err(EINVAL);
+            };
+            let mut room = BatchRoom::new(iters, false)?;
+            timed(|| baseline::kmem_cache_bulk(cache, gfp, &mut room))
+        }
+        (Api::PagesBulk, _) => {
+            let mut room = BatchRoom::new(iters, false)?;
+            timed(|| baseline::pages_bulk(gfp, &mut room))
+        }
+        (_, Pattern::Pairs) => timed(|| pairs_c(case.api, len, gfp, iters, fixture)),
+        (api, pattern @ (Pattern::Batch | Pattern::Random)) => {
+            let mut room = BatchRoom::new(iters, pattern == Pattern::Random)?;
+            let alloc = c_alloc(api, len, gfp, fixture)?;
+            timed(|| baseline::batch(alloc, &mut room))
+        }
+        (api, Pattern::Touch) => {
+            let alloc = c_alloc(api, len, gfp, fixture)?;
+            timed(|| baseline::touch(alloc, iters))
+        }
+    }
+}
+
+/// `iters` pairs in C.
+fn pairs_c(api: Api, len: usize, gfp: Gfp, iters: u32, fixture: &mut Fixture) -> Result<u64> {
     match (api, fixture) {
         (Api::Kmalloc | Api::Kzalloc, _) => baseline::kmalloc(len, gfp, iters),
         (Api::Krealloc, _) => baseline::krealloc(len, gfp, iters),
@@ -230,41 +314,150 @@ fn run_c(api: Api, len: usize, gfp: Gfp, iters: u32, fixture: &mut Fixture) -> R
     }
 }
 
-/// The loop over memlab's wrappers.
-fn run_rust(api: Api, len: usize, gfp: Gfp, iters: u32, fixture: &mut Fixture) -> Result<u64> {
-    match (api, fixture) {
-        (Api::Kmalloc, _) => count_failures(iters, || KmallocBuf::new_uninit(len, gfp)),
-        (Api::Kzalloc, _) => count_failures(iters, || KmallocBuf::zeroed(len, gfp)),
-        (Api::Krealloc, _) => count_failures(iters, || {
-            let mut buf = KmallocBuf::new_uninit(len / 2, gfp)?;
-            buf.resize(len, gfp).map(|()| buf)
+/// How a round makes its allocations, whatever they are: `iters` pairs, a batch of `iters`
+/// freed in order or at random, or `iters` touches (`touch` writes one allocation in full).
+/// The batch's slots and free order are made before the clock starts.
+fn pattern_round<T, E>(
+    pattern: Pattern,
+    iters: u32,
+    mut alloc: impl FnMut() -> Result<T, E>,
+    touch: impl Fn(&mut T),
+) -> Result<Round> {
+    match pattern {
+        Pattern::Pairs => timed(|| Ok(count_failures(iters, alloc))),
+        Pattern::Touch => timed(|| {
+            Ok(count_failures(iters, || {
+                let mut memory = alloc()?;
+                touch(&mut memory);
+                Ok::<_, E>(memory)
+            }))
         }),
-        (Api::Kvmalloc, _) => count_failures(iters, || VmallocBuf::kvmalloc_uninit(len, gfp)),
-        (Api::Vmalloc, _) => count_failures(iters, || VmallocBuf::new_uninit(len)),
-        (Api::Vzalloc, _) => count_failures(iters, || VmallocBuf::zeroed(len)),
-        (Api::Vmalloc32, _) => count_failures(iters, || VmallocBuf::new_32_uninit(len)),
+        Pattern::Batch | Pattern::Random => {
+            let room = BatchRoom::new(iters, pattern == Pattern::Random)?;
+            let mut slots = KVVec::<Option<T>>::with_capacity(room.len(), GFP_KERNEL)?;
+            for _ in 0..room.len() {
+                // Within the capacity just made, so never refused.
+                let _ = slots.push_within_capacity(None);
+            }
+            timed(|| {
+                let mut failed = 0;
+                for slot in slots.iter_mut() {
+                    let memory = alloc().ok();
+                    failed += u64::from(memory.is_none());
+                    *slot = memory;
+                }
+                for &index in room.free_order() {
+                    // CAST: a `u32` index fits `usize`.
+                    if let Some(slot) = slots.get_mut(index as usize) {
+                        drop(slot.take());
+                    }
+                }
+                Ok(failed)
+            })
+        }
+    }
+}
+
+/// Writes every byte of `bytes` (a touch).
+fn fill(bytes: &mut [MaybeUninit<u8>]) {
+    bytes.fill(MaybeUninit::new(TOUCH_BYTE));
+}
+
+/// What a touch writes (the C loop's `memset` value).
+const TOUCH_BYTE: u8 = 0xa5;
+
+/// The round over memlab's wrappers.
+fn run_rust(case: Case, len: usize, gfp: Gfp, iters: u32, fixture: &mut Fixture) -> Result<Round> {
+    let pattern = case.pattern;
+    // CAST: a `u32` count fits `usize`.
+    let n = iters as usize;
+    match (case.api, fixture) {
+        (Api::Kmalloc, _) => pattern_round(
+            pattern,
+            iters,
+            || KmallocBuf::new_uninit(len, gfp),
+            |buf| fill(buf.as_mut_slice()),
+        ),
+        (Api::Kzalloc, _) => pattern_round(pattern, iters, || KmallocBuf::zeroed(len, gfp), |_| ()),
+        (Api::Krealloc, _) => timed(|| {
+            Ok(count_failures(iters, || {
+                let mut buf = KmallocBuf::new_uninit(len / 2, gfp)?;
+                buf.resize(len, gfp).map(|()| buf)
+            }))
+        }),
+        (Api::Kvmalloc, _) => pattern_round(
+            pattern,
+            iters,
+            || VmallocBuf::kvmalloc_uninit(len, gfp),
+            |_| (),
+        ),
+        (Api::Vmalloc, _) => pattern_round(
+            pattern,
+            iters,
+            || VmallocBuf::new_uninit(len),
+            |buf| fill(buf.as_mut_slice()),
+        ),
+        (Api::Vzalloc, _) => pattern_round(pattern, iters, || VmallocBuf::zeroed(len), |_| ()),
+        (Api::Vmalloc32, _) => {
+            pattern_round(pattern, iters, || VmallocBuf::new_32_uninit(len), |_| ())
+        }
         (Api::Pages, _) => {
             let order = page_order(len)?;
-            count_failures(iters, || Pages::alloc(order, gfp))
+            pattern_round(
+                pattern,
+                iters,
+                || Pages::alloc(order, gfp),
+                |block| fill(block.as_mut_slice()),
+            )
         }
         (Api::GetFreePages, _) => {
             let order = page_order(len)?;
-            count_failures(iters, || FreePages::get(order, gfp))
+            pattern_round(pattern, iters, || FreePages::get(order, gfp), |_| ())
         }
-        (Api::ZeroedPage, _) => count_failures(iters, || FreePages::zeroed_page(gfp)),
+        (Api::ZeroedPage, _) => {
+            pattern_round(pattern, iters, || FreePages::zeroed_page(gfp), |_| ())
+        }
         (Api::KmemCache, Fixture::Cache(cache)) => {
-            count_failures(iters, || cache.alloc_uninit(gfp))
+            pattern_round(pattern, iters, || cache.alloc_uninit(gfp), |_| ())
         }
         // A cache with a constructor gives constructed (initialised) objects.
-        (Api::KmemCacheCtor, Fixture::Cache(cache)) => count_failures(iters, || cache.alloc(gfp)),
-        (Api::Mempool, Fixture::Pool(pool)) => count_failures(iters, || pool.alloc(gfp)),
-        (Api::Vmap, Fixture::Pages(slot)) => vmap_loop(slot, iters),
+        (Api::KmemCacheCtor, Fixture::Cache(cache)) => {
+            pattern_round(pattern, iters, || cache.alloc(gfp), |_| ())
+        }
+        (Api::Mempool, Fixture::Pool(pool)) => {
+            pattern_round(pattern, iters, || pool.alloc(gfp), |_| ())
+        }
+        (Api::Vmap, Fixture::Pages(slot)) => timed(|| vmap_loop(slot, iters)),
         (Api::KmapLocal, Fixture::Pages(Some(blocks))) => {
             let block = blocks.first_mut().ok_or(EINVAL)?;
-            for _ in 0..iters {
-                kmap::with_kmap_local(block, 0, |_bytes| ())?;
-            }
-            Ok(0)
+            timed(|| {
+                for _ in 0..iters {
+                    kmap::with_kmap_local(block, 0, |_bytes| ())?;
+                }
+                Ok(0)
+            })
+        }
+        (Api::KmemCacheBulk, Fixture::Cache(cache)) => {
+            let slots = BulkSlots::new(n)?;
+            timed(|| {
+                Ok(match cache.alloc_bulk_uninit(n, slots, gfp) {
+                    Ok(bulk) => {
+                        drop(bulk);
+                        0
+                    }
+                    Err(_) => u64::from(iters),
+                })
+            })
+        }
+        (Api::PagesBulk, _) => {
+            let slots = BulkSlots::new(n)?;
+            timed(|| {
+                Ok(match Pages::alloc_bulk(n, slots, gfp) {
+                    // CAST: at most `n`, a `u32`.
+                    Ok(bulk) => u64::from(iters) - bulk.len() as u64,
+                    Err(_) => u64::from(iters),
+                })
+            })
         }
         _ => Err(EINVAL),
     }
@@ -287,30 +480,49 @@ fn vmap_loop(slot: &mut Option<KVec<Pages>>, iters: u32) -> Result<u64> {
     Ok(failed)
 }
 
-/// The loop over the `kernel` crate's peer ([`exists`] says which APIs have one).
-fn run_kernel(api: Api, len: usize, iters: u32) -> Result<u64> {
-    let flags = kernel_flags(api);
-    match api {
+/// The round over the `kernel` crate's peer ([`exists`] says which cases have one).
+fn run_kernel(case: Case, len: usize, iters: u32) -> Result<Round> {
+    let flags = kernel_flags(case.api);
+    let pattern = case.pattern;
+    let touch = |vec: &mut KVec<u8>| fill(vec.spare_capacity_mut());
+    match case.api {
         Api::Kmalloc | Api::Kzalloc => {
             check_kernel_len(len, kmalloc::MAX_SIZE)?;
-            count_failures(iters, || KVec::<u8>::with_capacity(len, flags))
+            pattern_round(
+                pattern,
+                iters,
+                || KVec::<u8>::with_capacity(len, flags),
+                touch,
+            )
         }
         Api::Krealloc => {
             check_kernel_len(len, kmalloc::MAX_SIZE)?;
-            count_failures(iters, || {
-                let mut vec = KVec::<u8>::with_capacity(len / 2, flags)?;
-                vec.reserve(len, flags).map(|()| vec)
+            timed(|| {
+                Ok(count_failures(iters, || {
+                    let mut vec = KVec::<u8>::with_capacity(len / 2, flags)?;
+                    vec.reserve(len, flags).map(|()| vec)
+                }))
             })
         }
         Api::Kvmalloc => {
             check_kernel_len(len, vmalloc::MAX_SIZE)?;
-            count_failures(iters, || KVVec::<u8>::with_capacity(len, flags))
+            pattern_round(
+                pattern,
+                iters,
+                || KVVec::<u8>::with_capacity(len, flags),
+                |_| (),
+            )
         }
         Api::Vmalloc | Api::Vzalloc => {
             check_kernel_len(len, vmalloc::MAX_SIZE)?;
-            count_failures(iters, || VVec::<u8>::with_capacity(len, flags))
+            pattern_round(
+                pattern,
+                iters,
+                || VVec::<u8>::with_capacity(len, flags),
+                |vec| fill(vec.spare_capacity_mut()),
+            )
         }
-        Api::Pages => count_failures(iters, || Page::alloc_page(flags)),
+        Api::Pages => pattern_round(pattern, iters, || Page::alloc_page(flags), |_| ()),
         _ => Err(EINVAL),
     }
 }
@@ -334,7 +546,7 @@ fn check_kernel_len(len: usize, max: usize) -> Result {
 ///
 /// No `black_box`: the compiler cannot drop a call into C, and the C loop keeps its pointer in
 /// a register too (`OPTIMIZER_HIDE_VAR`), where `black_box` would add a store and a load.
-fn count_failures<T, E>(iters: u32, mut alloc: impl FnMut() -> Result<T, E>) -> Result<u64> {
+fn count_failures<T, E>(iters: u32, mut alloc: impl FnMut() -> Result<T, E>) -> u64 {
     let mut failed = 0;
     for _ in 0..iters {
         match alloc() {
@@ -342,5 +554,5 @@ fn count_failures<T, E>(iters: u32, mut alloc: impl FnMut() -> Result<T, E>) -> 
             Err(_) => failed += 1,
         }
     }
-    Ok(failed)
+    failed
 }

@@ -3,14 +3,15 @@
 //! The results of a run, as text: KTAP (`bench/results`), CSV (`bench/results.csv`) and the
 //! one-line summaries and ratios the kernel log gets.
 //!
-//! Pure logic, tested on the host. Costs are picoseconds per alloc+free pair (integers); a
-//! ratio compares two variants' medians of one case, in thousandths.
+//! Pure logic, tested on the host. Costs are picoseconds per allocation and its free (integers),
+//! whatever the case's pattern; a ratio compares two variants' medians of one case, in
+//! thousandths.
 
 use core::fmt;
 
 use crate::bench::{
     spec::{
-        Api,
+        Case,
         Variant, //
     },
     summary::{
@@ -23,12 +24,11 @@ use crate::bench::{
 /// One variant of one case: its cost summary over the timed repeats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Record {
-    pub(crate) api: Api,
-    pub(crate) size: u64,
+    pub(crate) case: Case,
     pub(crate) variant: Variant,
     pub(crate) iters: u32,
     pub(crate) repeat: u32,
-    /// Picoseconds per alloc+free pair.
+    /// Picoseconds per allocation and its free.
     pub(crate) cost: Summary,
     /// Allocations that failed, over all of [`Record::calls`].
     pub(crate) failed: u64,
@@ -57,9 +57,8 @@ impl fmt::Display for SummaryLine<'_> {
         let r = self.0;
         write!(
             f,
-            "Summary: {} size={} variant={} iters={} repeat={} ps_per_op min={} median={} p99={} max={} failed={} retried={}",
-            r.api.name(),
-            r.size,
+            "Summary: {} variant={} iters={} repeat={} ps_per_op min={} median={} p99={} max={} failed={} retried={}",
+            r.case,
             r.variant.name(),
             r.iters,
             r.repeat,
@@ -73,31 +72,30 @@ impl fmt::Display for SummaryLine<'_> {
     }
 }
 
-/// The ratios of one case (`api` at `size`) against its C variant: `rust/c=1.004 kernel/c=1.130`,
-/// each present when both medians are.
+/// The ratios of one case against its C variant: `rust/c=1.004 kernel/c=1.130`, each present
+/// when both medians are.
 pub(crate) struct Ratios<'a> {
     records: &'a [Record],
-    api: Api,
-    size: u64,
+    case: Case,
 }
 
 impl<'a> Ratios<'a> {
-    /// The ratios of the case of `records` (which may hold other cases too).
-    pub(crate) fn of(records: &'a [Record], api: Api, size: u64) -> Self {
-        Ratios { records, api, size }
+    /// The ratios of `case` in `records` (which may hold other cases too).
+    pub(crate) fn of(records: &'a [Record], case: Case) -> Self {
+        Ratios { records, case }
     }
 
     fn median(&self, variant: Variant) -> Option<u64> {
         self.records
             .iter()
-            .find(|r| r.api == self.api && r.size == self.size && r.variant == variant)
+            .find(|r| r.case == self.case && r.variant == variant)
             .map(|r| r.cost.median)
     }
 }
 
 impl fmt::Display for Ratios<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} size={}:", self.api.name(), self.size)?;
+        write!(f, "{}:", self.case)?;
         let Some(c) = self.median(Variant::C) else {
             return write!(f, " no c variant to compare with");
         };
@@ -119,17 +117,15 @@ pub(crate) const COARSE_CLOCK: &str =
     "no ratio: c's median is 0 (a clock too coarse for this case)";
 
 /// The distinct cases of `records`, in their order.
-fn cases(records: &[Record]) -> impl Iterator<Item = (Api, u64)> + '_ {
+fn cases(records: &[Record]) -> impl Iterator<Item = Case> + '_ {
     records.iter().enumerate().filter_map(|(i, r)| {
-        let first = !records[..i]
-            .iter()
-            .any(|earlier| earlier.api == r.api && earlier.size == r.size);
-        first.then_some((r.api, r.size))
+        let first = !records[..i].iter().any(|earlier| earlier.case == r.case);
+        first.then_some(r.case)
     })
 }
 
 /// Writes the run as KTAP: a `# key=value` header (`context`), then per variant a diagnostic
-/// line and `ok N api_size_variant`, and per case its ratios. A variant whose allocations all
+/// line and `ok N api_pattern_size_variant`, and per case its ratios. A variant whose allocations all
 /// failed is `not ok`.
 pub(crate) fn write_ktap(
     records: &[Record],
@@ -140,8 +136,8 @@ pub(crate) fn write_ktap(
     writeln!(f, "# {context}")?;
     writeln!(f, "1..{}", records.len())?;
     let mut n = 0;
-    for (api, size) in cases(records) {
-        for r in records.iter().filter(|r| r.api == api && r.size == size) {
+    for case in cases(records) {
+        for r in records.iter().filter(|r| r.case == case) {
             n += 1;
             writeln!(f, "# {}", r.summary_line())?;
             let verdict = if r.failed == r.calls() {
@@ -151,20 +147,21 @@ pub(crate) fn write_ktap(
             };
             writeln!(
                 f,
-                "{verdict} {n} {}_{}_{}",
-                api.name(),
-                size,
+                "{verdict} {n} {}_{}_{}_{}",
+                case.api.name(),
+                case.pattern.name(),
+                case.size,
                 r.variant.name()
             )?;
         }
-        writeln!(f, "# ratios: {}", Ratios::of(records, api, size))?;
+        writeln!(f, "# ratios: {}", Ratios::of(records, case))?;
     }
     Ok(())
 }
 
 /// The CSV's header line.
 pub(crate) const CSV_HEADER: &str =
-    "api,size,variant,threads,iters,repeat,min_ps,median_ps,p99_ps,max_ps,failed,retried";
+    "api,pattern,size,variant,threads,iters,repeat,min_ps,median_ps,p99_ps,max_ps,failed,retried";
 
 /// Writes the run as CSV: [`CSV_HEADER`], then one row per record.
 pub(crate) fn write_csv(records: &[Record], f: &mut impl fmt::Write) -> fmt::Result {
@@ -172,9 +169,10 @@ pub(crate) fn write_csv(records: &[Record], f: &mut impl fmt::Write) -> fmt::Res
     for r in records {
         writeln!(
             f,
-            "{},{},{},1,{},{},{},{},{},{},{},{}",
-            r.api.name(),
-            r.size,
+            "{},{},{},{},1,{},{},{},{},{},{},{},{}",
+            r.case.api.name(),
+            r.case.pattern.name(),
+            r.case.size,
             r.variant.name(),
             r.iters,
             r.repeat,
@@ -192,11 +190,24 @@ pub(crate) fn write_csv(records: &[Record], f: &mut impl fmt::Write) -> fmt::Res
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bench::spec::{
+        Api,
+        Pattern, //
+    };
 
-    fn record(api: Api, size: u64, variant: Variant, median: u64) -> Record {
+    fn case(api: Api, pattern: Pattern, size: u64) -> Case {
+        Case { api, pattern, size }
+    }
+
+    const KMALLOC_64: Case = Case {
+        api: Api::Kmalloc,
+        pattern: Pattern::Pairs,
+        size: 64,
+    };
+
+    fn record(case: Case, variant: Variant, median: u64) -> Record {
         Record {
-            api,
-            size,
+            case,
             variant,
             iters: 100,
             repeat: 5,
@@ -211,12 +222,15 @@ mod tests {
         }
     }
 
-    fn run() -> [Record; 4] {
+    fn run() -> [Record; 6] {
+        let batch = case(Api::Kmalloc, Pattern::Batch, 64);
         [
-            record(Api::Kmalloc, 64, Variant::C, 1000),
-            record(Api::Kmalloc, 64, Variant::Rust, 1004),
-            record(Api::Kmalloc, 64, Variant::Kernel, 1130),
-            record(Api::Pages, 4096, Variant::Rust, 5000),
+            record(KMALLOC_64, Variant::C, 1000),
+            record(KMALLOC_64, Variant::Rust, 1004),
+            record(KMALLOC_64, Variant::Kernel, 1130),
+            record(case(Api::Pages, Pattern::Pairs, 4096), Variant::Rust, 5000),
+            record(batch, Variant::C, 2000),
+            record(batch, Variant::Rust, 1990),
         ]
     }
 
@@ -224,18 +238,22 @@ mod tests {
     fn ratios_against_c() {
         let records = run();
         assert_eq!(
-            format!("{}", Ratios::of(&records, Api::Kmalloc, 64)),
-            "kmalloc size=64: rust/c=1.004 kernel/c=1.130"
+            format!("{}", Ratios::of(&records, KMALLOC_64)),
+            "kmalloc pattern=pairs size=64: rust/c=1.004 kernel/c=1.130"
         );
         assert_eq!(
-            format!("{}", Ratios::of(&records, Api::Pages, 4096)),
-            "alloc_pages size=4096: no c variant to compare with"
+            format!("{}", Ratios::of(&records, records[4].case)),
+            "kmalloc pattern=batch size=64: rust/c=0.995"
+        );
+        assert_eq!(
+            format!("{}", Ratios::of(&records, records[3].case)),
+            "alloc_pages pattern=pairs size=4096: no c variant to compare with"
         );
         let mut coarse = records;
         coarse[0].cost.median = 0;
         assert_eq!(
-            format!("{}", Ratios::of(&coarse, Api::Kmalloc, 64)),
-            format!("kmalloc size=64: {COARSE_CLOCK}")
+            format!("{}", Ratios::of(&coarse, KMALLOC_64)),
+            format!("kmalloc pattern=pairs size=64: {COARSE_CLOCK}")
         );
     }
 
@@ -244,12 +262,13 @@ mod tests {
         let mut text = String::new();
         write_ktap(&run(), "kernel=7.3.4", &mut text).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[..3], ["KTAP version 1", "# kernel=7.3.4", "1..4"]);
-        assert!(lines.contains(&"ok 3 kmalloc_64_kernel"));
-        assert!(lines.contains(&"ok 4 alloc_pages_4096_rust"));
-        assert_eq!(text.matches("# ratios: ").count(), 2);
+        assert_eq!(lines[..3], ["KTAP version 1", "# kernel=7.3.4", "1..6"]);
+        assert!(lines.contains(&"ok 3 kmalloc_pairs_64_kernel"));
+        assert!(lines.contains(&"ok 4 alloc_pages_pairs_4096_rust"));
+        assert!(lines.contains(&"ok 6 kmalloc_batch_64_rust"));
+        assert_eq!(text.matches("# ratios: ").count(), 3);
         assert!(text.contains(
-            "# Summary: kmalloc size=64 variant=c iters=100 repeat=5 ps_per_op min=999 median=1000 p99=1002 max=1003 failed=0 retried=0"
+            "# Summary: kmalloc pattern=pairs size=64 variant=c iters=100 repeat=5 ps_per_op min=999 median=1000 p99=1002 max=1003 failed=0 retried=0"
         ));
     }
 
@@ -261,12 +280,12 @@ mod tests {
         records[2].failed = 100 * 8;
         let mut text = String::new();
         write_ktap(&records, "", &mut text).unwrap();
-        assert!(text.contains("not ok 2 kmalloc_64_rust"));
-        assert!(text.contains("not ok 3 kmalloc_64_kernel"));
+        assert!(text.contains("not ok 2 kmalloc_pairs_64_rust"));
+        assert!(text.contains("not ok 3 kmalloc_pairs_64_kernel"));
         records[2].failed -= 1;
         text.clear();
         write_ktap(&records, "", &mut text).unwrap();
-        assert!(text.contains("\nok 3 kmalloc_64_kernel"));
+        assert!(text.contains("\nok 3 kmalloc_pairs_64_kernel"));
     }
 
     #[test]
@@ -274,9 +293,16 @@ mod tests {
         let mut text = String::new();
         write_csv(&run(), &mut text).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), 5);
+        assert_eq!(lines.len(), 7);
         assert_eq!(lines[0], CSV_HEADER);
-        assert_eq!(lines[1], "kmalloc,64,c,1,100,5,999,1000,1002,1003,0,0");
+        assert_eq!(
+            lines[1],
+            "kmalloc,pairs,64,c,1,100,5,999,1000,1002,1003,0,0"
+        );
+        assert_eq!(
+            lines[6],
+            "kmalloc,batch,64,rust,1,100,5,1989,1990,1992,1993,0,0"
+        );
         assert!(lines
             .iter()
             .all(|l| l.split(',').count() == CSV_HEADER.split(',').count()));

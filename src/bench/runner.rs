@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Runs a spec: per case (an API at one size), one untimed warm-up of each variant, then
+//! Runs a spec: per case (an API, a pattern, a size), one untimed warm-up of each variant, then
 //! `repeat` timed rounds in which the variants take turns, so that a drift of the machine
 //! during the case touches every variant alike.
 //!
@@ -9,8 +9,8 @@
 //! times, and the report counts the retries. (A guest script should still wait for the boot
 //! to settle first, as `qemu/bench` does.)
 //!
-//! Time is the kernel's monotonic clock: nanoseconds under KVM or TCG, guest instructions under
-//! QEMU's `-icount shift=0` (`scripts/vm run --icount`).
+//! Time is the kernel's monotonic clock, read by [`cases`] around each round: nanoseconds under
+//! KVM or TCG, guest instructions under QEMU's `-icount shift=0` (`scripts/vm run --icount`).
 
 use kernel::{
     prelude::*,
@@ -62,10 +62,8 @@ const RETRIES: u32 = 3;
 /// or a case's [`Fixture`] cannot be made; `ETIME` past [`TIME_CAP_S`] (the records of the
 /// cases done are kept).
 pub(crate) fn run(spec: &Spec, host: &Host, records: &mut KVec<Record>) -> Result {
-    for api in spec.apis() {
-        for &size in spec.sizes(api) {
-            cases::serves(api, size)?;
-        }
+    for case in spec.cases() {
+        cases::serves(case.api, case.size)?;
     }
     if !host.gates().none() && !spec.allow_gates {
         pr_info!(
@@ -76,74 +74,65 @@ pub(crate) fn run(spec: &Spec, host: &Host, records: &mut KVec<Record>) -> Resul
     }
     pr_info!("bench: {}\n", Log(host));
     let start = Instant::<Monotonic>::now();
-    let total = spec.apis().map(|api| spec.sizes(api).len()).sum::<usize>();
-    let mut done = 0;
-    for api in spec.apis() {
-        for &size in spec.sizes(api) {
-            done += 1;
-            if start.elapsed().as_nanos() > TIME_CAP_S * 1_000_000_000 {
-                pr_warn!("bench: stopped after {TIME_CAP_S} s, before case {done} of {total}\n");
-                return Err(ETIME);
-            }
-            pr_info!(
-                "bench: case {done} of {total}: {} size={size}\n",
-                api.name()
-            );
-            let first = records.len();
-            // The case's variants, each indexing its own samples and counts by `as usize`.
-            let variants = || {
-                Variant::ALL
-                    .into_iter()
-                    .filter(|&v| spec.wants(v) && cases::exists(api, v, size))
-            };
-            let mut samples = [[0u64; MAX_REPEATS]; Variant::ALL.len()];
-            let mut failed = [0u64; Variant::ALL.len()];
-            let mut retried = [0u32; Variant::ALL.len()];
-            let mut fixture = Fixture::new(api, size)?;
-            let iters = spec.iters_for(size);
-            for variant in variants() {
-                failed[variant as usize] += cases::run(api, variant, size, iters, &mut fixture)?;
-            }
-            for round in 0..spec.repeat as usize {
-                for variant in variants() {
-                    let i = variant as usize;
-                    for attempt in 0..=RETRIES {
-                        baseline::cond_resched();
-                        let switches = baseline::context_switches();
-                        let t0 = Instant::<Monotonic>::now();
-                        failed[i] += cases::run(api, variant, size, iters, &mut fixture)?;
-                        let ns = u64::try_from(t0.elapsed().as_nanos()).unwrap_or(0);
-                        samples[i][round] = ns * 1000 / u64::from(iters);
-                        if baseline::context_switches() == switches
-                            || attempt == RETRIES
-                            || retried[i] == spec.repeat
-                        {
-                            break;
-                        }
-                        retried[i] += 1;
-                    }
-                }
-            }
+    let total = spec.cases().count();
+    for (done, case) in (1..).zip(spec.cases()) {
+        if start.elapsed().as_nanos() > TIME_CAP_S * 1_000_000_000 {
+            pr_warn!("bench: stopped after {TIME_CAP_S} s, before case {done} of {total}\n");
+            return Err(ETIME);
+        }
+        pr_info!("bench: case {done} of {total}: {}\n", Log(case));
+        let first = records.len();
+        // The case's variants, each indexing its own samples and counts by `as usize`.
+        let variants = || {
+            Variant::ALL
+                .into_iter()
+                .filter(|&v| spec.wants(v) && cases::exists(case, v))
+        };
+        let mut samples = [[0u64; MAX_REPEATS]; Variant::ALL.len()];
+        let mut failed = [0u64; Variant::ALL.len()];
+        let mut retried = [0u32; Variant::ALL.len()];
+        let mut fixture = Fixture::new(case.api, case.size)?;
+        let iters = spec.iters_for(case.size);
+        for variant in variants() {
+            failed[variant as usize] += cases::run(case, variant, iters, &mut fixture)?.failed;
+        }
+        for round in 0..spec.repeat as usize {
             for variant in variants() {
                 let i = variant as usize;
-                let Some(cost) = Summary::of(&mut samples[i][..spec.repeat as usize]) else {
-                    continue;
-                };
-                let record = Record {
-                    api,
-                    size,
-                    variant,
-                    iters,
-                    repeat: spec.repeat,
-                    cost,
-                    failed: failed[i],
-                    retried: retried[i],
-                };
-                pr_info!("bench: {}\n", Log(record.summary_line()));
-                records.push(record, GFP_KERNEL)?;
+                for attempt in 0..=RETRIES {
+                    baseline::cond_resched();
+                    let switches = baseline::context_switches();
+                    let timed = cases::run(case, variant, iters, &mut fixture)?;
+                    failed[i] += timed.failed;
+                    samples[i][round] = timed.nanos * 1000 / u64::from(iters);
+                    if baseline::context_switches() == switches
+                        || attempt == RETRIES
+                        || retried[i] == spec.repeat
+                    {
+                        break;
+                    }
+                    retried[i] += 1;
+                }
             }
-            pr_info!("bench: {}\n", Log(Ratios::of(&records[first..], api, size)));
         }
+        for variant in variants() {
+            let i = variant as usize;
+            let Some(cost) = Summary::of(&mut samples[i][..spec.repeat as usize]) else {
+                continue;
+            };
+            let record = Record {
+                case,
+                variant,
+                iters,
+                repeat: spec.repeat,
+                cost,
+                failed: failed[i],
+                retried: retried[i],
+            };
+            pr_info!("bench: {}\n", Log(record.summary_line()));
+            records.push(record, GFP_KERNEL)?;
+        }
+        pr_info!("bench: {}\n", Log(Ratios::of(&records[first..], case)));
     }
     Ok(())
 }

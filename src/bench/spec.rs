@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! What `bench/run` is asked to measure: `[quick|all] [api=A[,A..]] [size=S[,S..]] [iters=N]
-//! [repeat=N] [variants=V[,V..]] [gates=allow|refuse]`, where a preset (`quick`, `all`) gives
-//! the APIs, sizes, iters and repeats the keys after it do not, and without one `api=` is
-//! required.
+//! What `bench/run` is asked to measure: `[quick|all] [api=A[,A..]] [pattern=P[,P..]]
+//! [size=S[,S..]] [iters=N] [repeat=N] [variants=V[,V..]] [gates=allow|refuse]`, where a preset
+//! (`quick`, `all`) gives the APIs, patterns, sizes, iters and repeats the keys after it do not,
+//! and without one `api=` is required.
+//!
+//! A case is an API, a pattern and a size ([`Case`]); [`Spec::cases`] lists a spec's cases.
 //!
 //! Pure logic, tested on the host. Every refusal is `EINVAL` with a one-line reason, except a
 //! run too long to be worth starting (`iters` × `repeat` above [`MAX_CALLS`]): `E2BIG`.
@@ -19,8 +21,8 @@ use crate::lab::{
     words,
 };
 
-/// The APIs the benchmarks time, each an alloc+free pair (a map+unmap pair for `vmap` and
-/// `kmap_local`) of one size.
+/// The APIs the benchmarks time: an alloc and its free (a map and its unmap for `vmap` and
+/// `kmap_local`), of one size, in the [`Pattern`]s the API has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Api {
     /// `kmalloc` + `kfree`.
@@ -54,11 +56,17 @@ pub(crate) enum Api {
     Vmap,
     /// `kmap_local_page` + `kunmap_local` of one page (allocated once per case).
     KmapLocal,
+    /// `kmem_cache_alloc_bulk` of N objects, then `kmem_cache_free_bulk` of them: the bulk
+    /// peer of `kmem_cache`'s batch.
+    KmemCacheBulk,
+    /// `alloc_pages_bulk` of N single pages, then `__free_page` of each: the bulk peer of
+    /// `alloc_pages`'s batch of single pages.
+    PagesBulk,
 }
 
 impl Api {
     /// Every API, in report order.
-    pub(crate) const ALL: [Api; 15] = [
+    pub(crate) const ALL: [Api; 17] = [
         Api::Kmalloc,
         Api::Kzalloc,
         Api::Krealloc,
@@ -74,6 +82,8 @@ impl Api {
         Api::Mempool,
         Api::Vmap,
         Api::KmapLocal,
+        Api::KmemCacheBulk,
+        Api::PagesBulk,
     ];
 
     /// The API's name, as the spec and the report write it.
@@ -94,7 +104,42 @@ impl Api {
             Api::Mempool => "mempool",
             Api::Vmap => "vmap",
             Api::KmapLocal => "kmap_local",
+            Api::KmemCacheBulk => "kmem_cache_bulk",
+            Api::PagesBulk => "alloc_pages_bulk",
         }
+    }
+
+    /// The patterns the API has: bulk APIs only batches; the allocators pairs and batches
+    /// (in order and random); kmalloc, vmalloc and alloc_pages also touch their memory; the
+    /// mappings (`vmap`, `kmap_local`) and `krealloc` (a buffer that grows) pairs only.
+    pub(crate) fn has(self, pattern: Pattern) -> bool {
+        match (self, pattern) {
+            (Api::KmemCacheBulk | Api::PagesBulk, pattern) => pattern == Pattern::Batch,
+            (_, Pattern::Pairs) => true,
+            (Api::Krealloc | Api::Vmap | Api::KmapLocal, _) => false,
+            (_, Pattern::Batch | Pattern::Random) => true,
+            (Api::Kmalloc | Api::Vmalloc | Api::Pages, Pattern::Touch) => true,
+            (_, Pattern::Touch) => false,
+        }
+    }
+
+    /// Whether a preset runs this API in `pattern` (the size limit aside, see
+    /// [`Preset::pattern_sizes_up_to`]): pairs always; the other patterns in `quick` for the
+    /// classic four allocators (kmalloc, vmalloc, alloc_pages, kmem_cache) and the bulk APIs,
+    /// in `all` for every API that has them.
+    fn preset_has(self, preset: Preset, pattern: Pattern) -> bool {
+        let classic = matches!(
+            self,
+            Api::Kmalloc | Api::Vmalloc | Api::Pages | Api::KmemCache
+        );
+        self.has(pattern)
+            && match (preset, pattern) {
+                (_, Pattern::Pairs) => true,
+                (Preset::All, _) => true,
+                (Preset::Quick, _) => {
+                    classic || matches!(self, Api::KmemCacheBulk | Api::PagesBulk)
+                }
+            }
     }
 
     fn parse(word: &str) -> Outcome<Api> {
@@ -104,8 +149,8 @@ impl Api {
             .ok_or_else(|| refuse!(Inval, "api={word}: unknown (bench/apis lists them)"))
     }
 
-    const fn bit(self) -> u16 {
-        1 << self as u16
+    const fn bit(self) -> u32 {
+        1 << self as u32
     }
 
     /// The sizes a preset sweeps for this API.
@@ -129,9 +174,13 @@ impl Api {
             (Api::Pages | Api::GetFreePages, Preset::All) => {
                 &[4 * K, 8 * K, 32 * K, 256 * K, 4 * M]
             }
-            (Api::ZeroedPage | Api::KmapLocal, _) => &[4 * K],
-            (Api::KmemCache | Api::KmemCacheCtor, Preset::Quick) => &[64, 1024],
-            (Api::KmemCache | Api::KmemCacheCtor, Preset::All) => &[8, 64, 512, 4 * K],
+            (Api::ZeroedPage | Api::KmapLocal | Api::PagesBulk, _) => &[4 * K],
+            (Api::KmemCache | Api::KmemCacheCtor | Api::KmemCacheBulk, Preset::Quick) => {
+                &[64, 1024]
+            }
+            (Api::KmemCache | Api::KmemCacheCtor | Api::KmemCacheBulk, Preset::All) => {
+                &[8, 64, 512, 4 * K]
+            }
             (Api::Mempool, Preset::Quick) => &[64, 4 * K],
             (Api::Mempool, Preset::All) => &[64, 512, 4 * K],
             (Api::Vmap, Preset::Quick) => &[16 * K, 256 * K],
@@ -147,21 +196,95 @@ impl fmt::Display for ApiList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "# api: quick sizes | all sizes (bytes); variants: c rust kernel"
+            "# api: quick sizes | all sizes (bytes) | patterns; variants: c rust kernel"
         )?;
         for api in Api::ALL {
             write!(f, "{}:", api.name())?;
-            for (i, preset) in [Preset::Quick, Preset::All].into_iter().enumerate() {
-                if i > 0 {
-                    f.write_str(" |")?;
-                }
+            for preset in [Preset::Quick, Preset::All] {
                 for size in api.preset_sizes(preset) {
                     write!(f, " {size}")?;
                 }
+                f.write_str(" |")?;
+            }
+            for pattern in Pattern::ALL.into_iter().filter(|&p| api.has(p)) {
+                write!(f, " {}", pattern.name())?;
             }
             writeln!(f)?;
         }
         Ok(())
+    }
+}
+
+/// How a case's allocations follow each other. Every pattern makes N allocations and N frees
+/// per round, and the report gives the cost of one allocation and its free.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Pattern {
+    /// Each allocation freed at once: the allocator's fast path, as a loop that reuses one
+    /// object sees it.
+    Pairs,
+    /// N allocations held, then freed in the order they were made (a bulk API's batch: one
+    /// bulk allocation of N, then one bulk free).
+    Batch,
+    /// N allocations held, then freed in a random order, the same for every variant.
+    Random,
+    /// Each allocation written in full (every byte once), then freed at once.
+    Touch,
+}
+
+impl Pattern {
+    /// Every pattern, in report order.
+    pub(crate) const ALL: [Pattern; 4] = [
+        Pattern::Pairs,
+        Pattern::Batch,
+        Pattern::Random,
+        Pattern::Touch,
+    ];
+
+    /// The pattern's name, as the spec and the report write it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Pattern::Pairs => "pairs",
+            Pattern::Batch => "batch",
+            Pattern::Random => "random",
+            Pattern::Touch => "touch",
+        }
+    }
+
+    fn parse(word: &str) -> Outcome<Pattern> {
+        Pattern::ALL
+            .into_iter()
+            .find(|pattern| pattern.name() == word)
+            .ok_or_else(|| {
+                refuse!(
+                    Inval,
+                    "pattern={word}: unknown ({})",
+                    Names(&Pattern::ALL, Pattern::name)
+                )
+            })
+    }
+
+    const fn bit(self) -> u8 {
+        1 << self as u8
+    }
+}
+
+/// One case of a run: an API, a pattern and a size. Its variants are timed against each other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Case {
+    pub(crate) api: Api,
+    pub(crate) pattern: Pattern,
+    pub(crate) size: u64,
+}
+
+impl fmt::Display for Case {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} pattern={} size={}",
+            self.api.name(),
+            self.pattern.name(),
+            self.size
+        )
     }
 }
 
@@ -207,13 +330,24 @@ impl Variant {
     }
 }
 
-/// A named sweep of sizes.
+/// A named sweep of sizes and patterns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Preset {
-    /// A few sizes per API: `make run`'s default.
+    /// A few sizes per API, pairs everywhere and the other patterns of the classic allocators:
+    /// `make run`'s default.
     Quick,
-    /// Every size class of interest, 8 B to 4 MiB.
+    /// Every size class of interest, 8 B to 4 MiB, and every pattern.
     All,
+}
+
+impl Preset {
+    /// The largest size at which the preset runs the patterns other than pairs.
+    fn pattern_sizes_up_to(self) -> u64 {
+        match self {
+            Preset::Quick => 4096,
+            Preset::All => 65536,
+        }
+    }
 }
 
 /// The most bytes one timed round of a case allocates (see [`Spec::iters_for`]).
@@ -228,16 +362,18 @@ pub(crate) const MAX_CALLS: u64 = 10_000_000;
 ///
 /// # Invariants
 ///
-/// `apis` and `variants` name at least one of each; `iters` and `repeat` are at least 1,
+/// `apis` and `variants` name at least one of each, and so does `patterns` when it is not 0
+/// (each API's preset patterns); `iters` and `repeat` are at least 1,
 /// `repeat` at most [`MAX_REPEATS`], and their product at most [`MAX_CALLS`]; `sizes` is empty (each API's preset sweep) or has
 /// 1 to [`MAX_SIZES`] nonzero sizes.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Spec {
-    apis: u16,
+    apis: u32,
+    patterns: u8,
     preset: Preset,
     sizes: [u64; MAX_SIZES],
     sizes_len: usize,
-    /// Alloc+free pairs per timed repeat.
+    /// Allocations (each with its free) per timed repeat: N of [`Pattern`].
     pub(crate) iters: u32,
     /// Timed repeats per variant (after one untimed warm-up repeat).
     pub(crate) repeat: u32,
@@ -282,6 +418,12 @@ impl Spec {
                         spec.apis |= Api::parse(name)?.bit();
                     }
                 }
+                "pattern" => {
+                    spec.patterns = 0;
+                    for name in value.split(',') {
+                        spec.patterns |= Pattern::parse(name)?.bit();
+                    }
+                }
                 "size" => {
                     spec.sizes_len = 0;
                     for size in value.split(',') {
@@ -319,13 +461,19 @@ impl Spec {
                 _ => {
                     return Err(refuse!(
                         Inval,
-                        "'{key}': unknown key (api, size, iters, repeat, variants, gates)"
+                        "'{key}': unknown key (api, pattern, size, iters, repeat, variants, gates)"
                     ))
                 }
             }
         }
         if spec.apis == 0 {
             return Err(refuse!(Inval, "no api= given"));
+        }
+        if spec.cases().next().is_none() {
+            return Err(refuse!(
+                Inval,
+                "no case: the APIs named have none of the patterns named (bench/apis lists them)"
+            ));
         }
         let calls = u64::from(spec.iters) * u64::from(spec.repeat);
         if calls > MAX_CALLS {
@@ -341,6 +489,7 @@ impl Spec {
     fn preset(preset: Preset, iters: u32, repeat: u32) -> Spec {
         Spec {
             apis: Api::ALL.iter().fold(0, |bits, api| bits | api.bit()),
+            patterns: 0,
             preset,
             sizes: [0; MAX_SIZES],
             sizes_len: 0,
@@ -359,11 +508,33 @@ impl Spec {
     }
 
     /// The sizes to time for `api`: the spec's own, or the preset's sweep.
-    pub(crate) fn sizes(&self, api: Api) -> &[u64] {
+    fn sizes(&self, api: Api) -> &[u64] {
         if self.sizes_len > 0 {
             return &self.sizes[..self.sizes_len];
         }
         api.preset_sizes(self.preset)
+    }
+
+    /// Whether the spec times `api` in `pattern` at `size`: the patterns it names that the API
+    /// has, or else the preset's (above pairs, only up to [`Preset::pattern_sizes_up_to`]).
+    fn times(&self, api: Api, pattern: Pattern, size: u64) -> bool {
+        if self.patterns != 0 {
+            return self.patterns & pattern.bit() != 0 && api.has(pattern);
+        }
+        api.preset_has(self.preset, pattern)
+            && (pattern == Pattern::Pairs || size <= self.preset.pattern_sizes_up_to())
+    }
+
+    /// The cases to time, in report order: by API, then size, then pattern.
+    pub(crate) fn cases(&self) -> impl Iterator<Item = Case> + '_ {
+        self.apis().flat_map(move |api| {
+            self.sizes(api).iter().flat_map(move |&size| {
+                Pattern::ALL
+                    .into_iter()
+                    .filter(move |&pattern| self.times(api, pattern, size))
+                    .map(move |pattern| Case { api, pattern, size })
+            })
+        })
     }
 
     /// The pairs per round for a case of `size` bytes: `iters`, but no more than
@@ -447,7 +618,11 @@ mod tests {
     fn the_api_list_names_every_api_with_its_sweeps() {
         let text = ApiList.to_string();
         assert_eq!(text.lines().count(), 1 + Api::ALL.len());
-        assert!(text.contains("\nkmalloc: 64 4096 | 8 64 512 4096 32768 262144 4194304\n"));
+        assert!(text.contains(
+            "\nkmalloc: 64 4096 | 8 64 512 4096 32768 262144 4194304 | pairs batch random touch\n"
+        ));
+        assert!(text.contains("\nalloc_pages_bulk: 4096 | 4096 | batch\n"));
+        assert!(text.contains("\nvmap: 16384 262144 | 4096 65536 1048576 | pairs\n"));
         for api in Api::ALL {
             assert!(
                 text.contains(&format!("\n{}: ", api.name())),
@@ -456,6 +631,66 @@ mod tests {
             );
             assert!(Spec::parse(&format!("api={}", api.name())).is_ok());
         }
+    }
+
+    fn cases(text: &str) -> Vec<String> {
+        let spec = Spec::parse(text).unwrap();
+        spec.cases().map(|case| case.to_string()).collect()
+    }
+
+    #[test]
+    fn presets_run_the_other_patterns_of_some_apis_at_small_sizes() {
+        let quick = cases("quick");
+        assert_eq!(
+            quick[..5],
+            [
+                "kmalloc pattern=pairs size=64",
+                "kmalloc pattern=batch size=64",
+                "kmalloc pattern=random size=64",
+                "kmalloc pattern=touch size=64",
+                "kmalloc pattern=pairs size=4096",
+            ]
+        );
+        // Pairs for every API but the bulk ones, at every size; the other patterns of the
+        // classic four up to 4 KiB; the bulk APIs' batches.
+        assert!(quick.contains(&"vmalloc pattern=touch size=4096".to_string()));
+        assert!(!quick.contains(&"vmalloc pattern=touch size=65536".to_string()));
+        assert!(quick.contains(&"kmem_cache pattern=random size=1024".to_string()));
+        assert!(!quick.iter().any(|c| c.starts_with("kzalloc pattern=batch")));
+        assert!(quick.contains(&"alloc_pages_bulk pattern=batch size=4096".to_string()));
+        assert!(!quick.iter().any(|c| c.contains("bulk pattern=pairs")));
+        let all = cases("all");
+        assert!(all.contains(&"kzalloc pattern=random size=32768".to_string()));
+        assert!(!all.contains(&"kzalloc pattern=random size=262144".to_string()));
+        assert!(!all.iter().any(|c| c.starts_with("vmap pattern=batch")));
+        assert!(!all.iter().any(|c| c.starts_with("mempool pattern=touch")));
+    }
+
+    #[test]
+    fn a_pattern_applies_to_the_apis_that_have_it() {
+        assert_eq!(
+            cases("api=kmalloc,vmap,kmem_cache_bulk pattern=batch,touch size=4K"),
+            [
+                "kmalloc pattern=batch size=4096",
+                "kmalloc pattern=touch size=4096",
+                "kmem_cache_bulk pattern=batch size=4096",
+            ]
+        );
+        assert_eq!(
+            cases("quick api=vmalloc pattern=random"),
+            [
+                "vmalloc pattern=random size=4096",
+                "vmalloc pattern=random size=65536",
+            ]
+        );
+        assert_eq!(refused("api=vmap pattern=batch"), Errno::Inval);
+        assert_eq!(refused("api=kmem_cache_bulk pattern=pairs"), Errno::Inval);
+        assert_eq!(
+            Spec::parse("api=kmalloc pattern=lifo")
+                .unwrap_err()
+                .reason(),
+            "pattern=lifo: unknown (pairs, batch, random, touch)"
+        );
     }
 
     #[test]

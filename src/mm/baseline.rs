@@ -5,8 +5,20 @@
 //!
 //! `crate::bench` times these against the same loops over the wrappers and over the `kernel`
 //! crate; each function returns how many of its allocations failed (a failure ends nothing).
+//! The pairs are here; batches, touches and the bulk APIs in [`batch`].
 
 use kernel::prelude::*;
+
+mod batch;
+
+pub(crate) use batch::{
+    batch,
+    kmem_cache_bulk,
+    pages_bulk,
+    touch,
+    Alloc,
+    BatchRoom, //
+};
 
 use crate::{
     mm::{

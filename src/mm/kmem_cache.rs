@@ -26,6 +26,8 @@
 //! a constructor; allocation flags kmem_cache's allow-list lacks. A name is reserved only after
 //! every other check passed, and released by a guard on every error path. Names live in a
 //! registry the module opens at load ([`NameRegistry`]). The `kernel` crate has no peer.
+//!
+//! Objects by the batch: [`bulk::SlabBulk`], from `kmem_cache_alloc_bulk`.
 
 use core::{
     fmt,
@@ -62,6 +64,8 @@ use crate::mm::{
     kmalloc, //
 };
 use crate::shim::generated;
+
+pub(crate) mod bulk;
 
 /// The largest object memlab's caches hold: half of `KMALLOC_MAX_SIZE` (2 MiB), so that an
 /// object plus its debugging metadata (red zones, owner tracking) still fits the largest slab.

@@ -9,6 +9,8 @@
 //! - [`FreePages`]: `__get_free_pages(gfp, order)` / `get_zeroed_page(gfp)`, freed with
 //!   `free_pages`; it knows its direct-map address.
 //!
+//! And single pages by the batch: [`bulk::PageBulk`], from `alloc_pages_bulk`.
+//!
 //! Both report the block's physical address, page frame number and zone, and lend out each of
 //! their pages as a [`BorrowedPage`]. As with every memlab buffer, contents the allocator did not
 //! define are typed `MaybeUninit<u8>` until written (see [`crate::mm::byte`]). Orders above
@@ -53,6 +55,8 @@ use crate::{
         generated, //
     },
 };
+
+pub(crate) mod bulk;
 
 // A highmem page has no `page_address`: `Pages::as_slice` would build a slice from NULL. Until
 // memlab has a page type that maps highmem pages (kmap), such kernels are not supported.

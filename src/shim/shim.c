@@ -150,6 +150,11 @@ struct page *memlab_alloc_pages(gfp_t flags, unsigned int order)
 	return alloc_pages(flags, order);
 }
 
+unsigned long memlab_alloc_pages_bulk(gfp_t flags, unsigned int n, struct page **pages)
+{
+	return alloc_pages_bulk(flags, n, pages);
+}
+
 void *memlab_page_address(const struct page *page)
 {
 	return page_address(page);
@@ -507,6 +512,177 @@ void memlab_bench_kmap_local(struct page *page, unsigned long iters)
 		barrier_data(addr);
 		kunmap_local(addr);
 	}
+}
+
+/* One allocation of @alloc, as a pointer (a struct page * for alloc_pages). */
+static __always_inline void *bench_alloc(const struct memlab_bench_alloc *alloc)
+{
+	switch (alloc->api) {
+	case MEMLAB_BENCH_KMALLOC:
+		return kmalloc(alloc->size, alloc->flags);
+	case MEMLAB_BENCH_KVMALLOC:
+		return kvmalloc(alloc->size, alloc->flags);
+	case MEMLAB_BENCH_VMALLOC:
+		return vmalloc(alloc->size);
+	case MEMLAB_BENCH_VZALLOC:
+		return vzalloc(alloc->size);
+	case MEMLAB_BENCH_VMALLOC_32:
+		return vmalloc_32(alloc->size);
+	case MEMLAB_BENCH_PAGES:
+		return alloc_pages(alloc->flags, alloc->order);
+	case MEMLAB_BENCH_GET_FREE_PAGES:
+		return (void *)__get_free_pages(alloc->flags, alloc->order);
+	case MEMLAB_BENCH_ZEROED_PAGE:
+		return (void *)get_zeroed_page(alloc->flags);
+	case MEMLAB_BENCH_KMEM_CACHE:
+		return kmem_cache_alloc(alloc->cache, alloc->flags);
+	case MEMLAB_BENCH_MEMPOOL:
+		return mempool_alloc(alloc->pool, alloc->flags);
+	}
+	return NULL;
+}
+
+/* Frees @p, an allocation of @alloc. */
+static __always_inline void bench_free(const struct memlab_bench_alloc *alloc, void *p)
+{
+	switch (alloc->api) {
+	case MEMLAB_BENCH_KMALLOC:
+		kfree(p);
+		return;
+	case MEMLAB_BENCH_KVMALLOC:
+		kvfree(p);
+		return;
+	case MEMLAB_BENCH_VMALLOC:
+	case MEMLAB_BENCH_VZALLOC:
+	case MEMLAB_BENCH_VMALLOC_32:
+		vfree(p);
+		return;
+	case MEMLAB_BENCH_PAGES:
+		__free_pages(p, alloc->order);
+		return;
+	case MEMLAB_BENCH_GET_FREE_PAGES:
+	case MEMLAB_BENCH_ZEROED_PAGE:
+		free_pages((unsigned long)p, alloc->order);
+		return;
+	case MEMLAB_BENCH_KMEM_CACHE:
+		kmem_cache_free(alloc->cache, p);
+		return;
+	case MEMLAB_BENCH_MEMPOOL:
+		mempool_free(p, alloc->pool);
+		return;
+	}
+}
+
+/*
+ * The batch of one allocator: the switch on @api is outside the loops (each case below is its
+ * own pair of loops once bench_alloc() and bench_free() are inlined with a constant api).
+ */
+static __always_inline unsigned long bench_batch(const struct memlab_bench_alloc *alloc,
+						 enum memlab_bench_api api, void **slots,
+						 const u32 *free_order, unsigned long n)
+{
+	struct memlab_bench_alloc one = *alloc;
+	unsigned long i, failed = 0;
+
+	one.api = api;
+	for (i = 0; i < n; i++) {
+		void *p = bench_alloc(&one);
+
+		OPTIMIZER_HIDE_VAR(p);
+		if (!p)
+			failed++;
+		slots[i] = p;
+	}
+	for (i = 0; i < n; i++) {
+		void *p = slots[free_order[i]];
+
+		if (p)
+			bench_free(&one, p);
+	}
+	return failed;
+}
+
+unsigned long memlab_bench_batch(const struct memlab_bench_alloc *alloc, void **slots,
+				 const u32 *free_order, unsigned long n)
+{
+	switch (alloc->api) {
+#define BATCH(api) \
+	case api: \
+		return bench_batch(alloc, api, slots, free_order, n)
+	BATCH(MEMLAB_BENCH_KMALLOC);
+	BATCH(MEMLAB_BENCH_KVMALLOC);
+	BATCH(MEMLAB_BENCH_VMALLOC);
+	BATCH(MEMLAB_BENCH_VZALLOC);
+	BATCH(MEMLAB_BENCH_VMALLOC_32);
+	BATCH(MEMLAB_BENCH_PAGES);
+	BATCH(MEMLAB_BENCH_GET_FREE_PAGES);
+	BATCH(MEMLAB_BENCH_ZEROED_PAGE);
+	BATCH(MEMLAB_BENCH_KMEM_CACHE);
+	BATCH(MEMLAB_BENCH_MEMPOOL);
+#undef BATCH
+	}
+	return n;
+}
+
+/* The touch loop of one allocator: allocate, write every byte, free. */
+static __always_inline unsigned long bench_touch(const struct memlab_bench_alloc *alloc,
+						 enum memlab_bench_api api, unsigned long iters)
+{
+	struct memlab_bench_alloc one = *alloc;
+	unsigned long i, failed = 0;
+
+	one.api = api;
+	for (i = 0; i < iters; i++) {
+		void *p = bench_alloc(&one);
+
+		OPTIMIZER_HIDE_VAR(p);
+		if (!p) {
+			failed++;
+			continue;
+		}
+		memset(api == MEMLAB_BENCH_PAGES ? page_address(p) : p, 0xa5, one.size);
+		bench_free(&one, p);
+	}
+	return failed;
+}
+
+unsigned long memlab_bench_touch(const struct memlab_bench_alloc *alloc, unsigned long iters)
+{
+	switch (alloc->api) {
+	case MEMLAB_BENCH_KMALLOC:
+		return bench_touch(alloc, MEMLAB_BENCH_KMALLOC, iters);
+	case MEMLAB_BENCH_VMALLOC:
+		return bench_touch(alloc, MEMLAB_BENCH_VMALLOC, iters);
+	case MEMLAB_BENCH_PAGES:
+		return bench_touch(alloc, MEMLAB_BENCH_PAGES, iters);
+	default:
+		return ULONG_MAX;
+	}
+}
+
+unsigned long memlab_bench_kmem_cache_bulk(struct kmem_cache *cache, gfp_t flags, void **slots,
+					   unsigned long n)
+{
+	if (!kmem_cache_alloc_bulk(cache, flags, n, slots))
+		return n;
+	kmem_cache_free_bulk(cache, n, slots);
+	return 0;
+}
+
+unsigned long memlab_bench_pages_bulk(gfp_t flags, struct page **pages, unsigned long n)
+{
+	unsigned long i, got;
+
+	memset(pages, 0, n * sizeof(*pages));
+	got = alloc_pages_bulk(flags, n, pages);
+	for (i = 0; i < got; i++)
+		__free_page(pages[i]);
+	return n - got;
+}
+
+bool memlab_irqs_disabled(void)
+{
+	return irqs_disabled();
 }
 
 void memlab_cond_resched(void)

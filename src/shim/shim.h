@@ -99,6 +99,8 @@ void memlab_vunmap(const void *addr);
 
 /* The page allocator's macros and the page <-> address <-> frame conversions. */
 struct page *memlab_alloc_pages(gfp_t flags, unsigned int order);
+/* alloc_pages_bulk(@flags, @n, @pages): fills the NULL entries of @pages; how many are filled. */
+unsigned long memlab_alloc_pages_bulk(gfp_t flags, unsigned int n, struct page **pages);
 void *memlab_page_address(const struct page *page);
 unsigned long memlab_page_to_pfn(const struct page *page);
 /* The @n-th page of a block that starts at @page (pfn_to_page(page_to_pfn(page) + n)). */
@@ -316,6 +318,104 @@ unsigned long memlab_bench_vmap(struct page **pages, unsigned int count, unsigne
  * Context: any; migration is disabled during each mapping.
  */
 void memlab_bench_kmap_local(struct page *page, unsigned long iters);
+
+/**
+ * enum memlab_bench_api - The allocators the batch and touch loops call.
+ * @MEMLAB_BENCH_KMALLOC: kmalloc(size, flags) + kfree() (kzalloc: __GFP_ZERO in flags).
+ * @MEMLAB_BENCH_KVMALLOC: kvmalloc(size, flags) + kvfree().
+ * @MEMLAB_BENCH_VMALLOC: vmalloc(size) + vfree().
+ * @MEMLAB_BENCH_VZALLOC: vzalloc(size) + vfree().
+ * @MEMLAB_BENCH_VMALLOC_32: vmalloc_32(size) + vfree().
+ * @MEMLAB_BENCH_PAGES: alloc_pages(flags, order) + __free_pages().
+ * @MEMLAB_BENCH_GET_FREE_PAGES: __get_free_pages(flags, order) + free_pages().
+ * @MEMLAB_BENCH_ZEROED_PAGE: get_zeroed_page(flags) + free_page().
+ * @MEMLAB_BENCH_KMEM_CACHE: kmem_cache_alloc(cache, flags) + kmem_cache_free().
+ * @MEMLAB_BENCH_MEMPOOL: mempool_alloc(pool, flags) + mempool_free().
+ */
+enum memlab_bench_api {
+	MEMLAB_BENCH_KMALLOC,
+	MEMLAB_BENCH_KVMALLOC,
+	MEMLAB_BENCH_VMALLOC,
+	MEMLAB_BENCH_VZALLOC,
+	MEMLAB_BENCH_VMALLOC_32,
+	MEMLAB_BENCH_PAGES,
+	MEMLAB_BENCH_GET_FREE_PAGES,
+	MEMLAB_BENCH_ZEROED_PAGE,
+	MEMLAB_BENCH_KMEM_CACHE,
+	MEMLAB_BENCH_MEMPOOL,
+};
+
+/**
+ * struct memlab_bench_alloc - One allocation of a batch or touch loop: what to call, with what.
+ * @api: the allocator.
+ * @size: bytes, for the kmalloc and vmalloc families (and what touch writes for the others).
+ * @order: the page order, for the page allocator.
+ * @flags: GFP flags, where the allocator takes them.
+ * @cache: the cache, for MEMLAB_BENCH_KMEM_CACHE.
+ * @pool: the pool, for MEMLAB_BENCH_MEMPOOL.
+ */
+struct memlab_bench_alloc {
+	enum memlab_bench_api api;
+	size_t size;
+	unsigned int order;
+	gfp_t flags;
+	struct kmem_cache *cache;
+	struct mempool *pool;
+};
+
+/**
+ * memlab_bench_batch() - @n allocations held in @slots, then freed in @free_order.
+ * @alloc: what one allocation is.
+ * @slots: room for @n pointers (a page allocation's struct page * in the page's case).
+ * @free_order: a permutation of 0 .. @n - 1: slots[free_order[i]] is the i-th freed.
+ * @n: allocations to make.
+ *
+ * Context: may sleep if @alloc's allocator may.
+ * Return: the number of failed allocations.
+ */
+unsigned long memlab_bench_batch(const struct memlab_bench_alloc *alloc, void **slots,
+				 const u32 *free_order, unsigned long n);
+
+/**
+ * memlab_bench_touch() - @iters allocations, each written in full (memset of @alloc->size
+ * bytes) and freed at once.
+ * @alloc: what one allocation is: kmalloc, vmalloc or alloc_pages (through page_address(), the
+ *	   block of 2^order pages being @alloc->size bytes).
+ * @iters: allocations to make.
+ *
+ * Context: may sleep if @alloc's allocator may.
+ * Return: the number of failed allocations, or ULONG_MAX for another @alloc->api.
+ */
+unsigned long memlab_bench_touch(const struct memlab_bench_alloc *alloc, unsigned long iters);
+
+/**
+ * memlab_bench_kmem_cache_bulk() - kmem_cache_alloc_bulk() of @n objects into @slots, then
+ * kmem_cache_free_bulk() of them.
+ * @cache: the cache.
+ * @flags: GFP flags.
+ * @slots: room for @n pointers.
+ * @n: objects to allocate (kmem_cache_alloc_bulk() gives all or none).
+ *
+ * Context: may sleep if @flags allow it; interrupts enabled.
+ * Return: the number of failed allocations (0 or @n).
+ */
+unsigned long memlab_bench_kmem_cache_bulk(struct kmem_cache *cache, gfp_t flags, void **slots,
+					   unsigned long n);
+
+/**
+ * memlab_bench_pages_bulk() - alloc_pages_bulk() of @n single pages into @pages, then
+ * __free_page() of each.
+ * @flags: GFP flags.
+ * @pages: room for @n entries, cleared first (alloc_pages_bulk() fills only NULL ones).
+ * @n: pages to allocate (alloc_pages_bulk() may give fewer).
+ *
+ * Context: may sleep if @flags allow it.
+ * Return: the number of pages not allocated.
+ */
+unsigned long memlab_bench_pages_bulk(gfp_t flags, struct page **pages, unsigned long n);
+
+/* irqs_disabled(): whether interrupts are off on this CPU. */
+bool memlab_irqs_disabled(void);
 
 /**
  * memlab_cond_resched() - cond_resched(): let other tasks run between benchmark repeats.

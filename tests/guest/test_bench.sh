@@ -26,11 +26,11 @@ bench_refused() {
 if [ -e "$debugfs/kmemleak" ]; then
 	debug_kernel=1
 	bench_spec='quick iters=20 repeat=2 gates=allow'
-	long_spec='api=vmalloc size=4K iters=3000 repeat=3 gates=allow'
+	long_spec='api=vmalloc pattern=pairs size=4K iters=3000 repeat=3 gates=allow'
 else
 	debug_kernel=0
 	bench_spec=quick
-	long_spec='api=vmalloc size=4K iters=20000 repeat=5'
+	long_spec='api=vmalloc pattern=pairs size=4K iters=20000 repeat=5'
 fi
 
 quick_run() {
@@ -65,10 +65,10 @@ ratios_finite() {
 	! grep '^# ratios: ' /tmp/bench.ktap | grep -v -E "$allowed"
 }
 
-# Every CSV row: 12 fields, numbers where numbers belong, a median between min and max.
+# Every CSV row: 13 fields, numbers where numbers belong, a median between min and max.
 csv_parses() {
 	awk -F, 'NR == 1 { next }
-		NF != 12 || $2 !~ /^[0-9]+$/ || $7 !~ /^[0-9]+$/ || $12 !~ /^[0-9]+$/ || $8 < $7 || $10 < $8 { print "bad row " NR ": " $0; bad = 1 }
+		NF != 13 || $3 !~ /^[0-9]+$/ || $8 !~ /^[0-9]+$/ || $13 !~ /^[0-9]+$/ || $9 < $8 || $11 < $9 { print "bad row " NR ": " $0; bad = 1 }
 		END { exit bad }' /tmp/bench.csv
 }
 
@@ -95,20 +95,41 @@ note "bench '$bench_spec': $(cat /tmp/bench.seconds 2>/dev/null) s, $(grep -c '^
 check bench_results_whole results_whole
 check bench_ratios_finite ratios_finite
 check bench_csv_parses csv_parses
-check bench_dmesg_summary_lines sh -c "dmesg | grep -q 'memlab: bench: Summary: kmalloc size=64 variant=c '"
+check bench_dmesg_summary_lines sh -c "dmesg | grep -q 'memlab: bench: Summary: kmalloc pattern=pairs size=64 variant=c '"
 # bench/apis lists every API a spec may name, one per line after its header, and the quick run
 # ran each of them.
 apis_listed() {
 	apis=$(sed 1d "$bench/apis" | cut -d: -f1)
 	echo "$apis" | tr '\n' ' '
 	for api in $apis; do
-		grep -q "^# ratios: $api size=" /tmp/bench.ktap || { echo "$api did not run"; return 1; }
+		grep -q "^# ratios: $api pattern=" /tmp/bench.ktap || { echo "$api did not run"; return 1; }
 	done
-	[ "$(echo "$apis" | wc -l)" -ge 15 ]
+	[ "$(echo "$apis" | wc -l)" -ge 17 ]
 }
 check bench_apis_listed_and_run apis_listed
+# Every pattern bench/apis names (after each API's last |) ran in the quick run, and only for
+# an API that lists it.
+patterns_run() {
+	sed 1d "$bench/apis" | while IFS=: read -r api rest; do
+		for pattern in ${rest##*|}; do
+			echo "$pattern"
+		done
+	done | sort -u >/tmp/bench.patterns
+	echo "patterns: $(tr '\n' ' ' </tmp/bench.patterns)"
+	[ "$(wc -l </tmp/bench.patterns)" -ge 4 ] || return 1
+	while read -r pattern; do
+		grep -q "^# ratios: [a-z_0-9]* pattern=$pattern " /tmp/bench.ktap ||
+			{ echo "no $pattern case ran"; return 1; }
+	done </tmp/bench.patterns
+	grep '^# ratios: ' /tmp/bench.ktap | while read -r _ _ api pattern _; do
+		grep -qE "^$api:.*\|.* ${pattern#pattern=}( |\$)" "$bench/apis" ||
+			{ echo "$api ran $pattern, which bench/apis does not list"; exit 1; }
+	done
+}
+check bench_patterns_run patterns_run
 check bench_bad_api_einval bench_refused EINVAL 'api=malloc'
 check bench_bad_key_einval bench_refused EINVAL 'api=kmalloc color=red'
+check bench_pattern_the_api_lacks_einval bench_refused EINVAL 'api=vmap pattern=batch'
 check bench_pages_not_power_of_two_einval bench_refused EINVAL 'api=alloc_pages size=5000'
 check bench_too_many_calls_e2big bench_refused E2BIG 'api=kmalloc iters=10000000 repeat=2'
 check bench_busy_while_running busy_while_running

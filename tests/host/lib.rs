@@ -11,6 +11,8 @@
 
 #[path = "../../src/facts.rs"]
 mod facts;
+#[path = "../../src/shuffle.rs"]
+mod shuffle;
 #[path = "../../src/units.rs"]
 mod units;
 

@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Host tests of scripts/bench-report: it reads what the module writes (the CSV of
+src/bench/report.rs), refuses what is not whole, and renders the tables.
+
+    python3 -m unittest discover -s tests/host -p 'test_*.py'
+"""
+
+import importlib.machinery
+import importlib.util
+import os
+import tempfile
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_loader = importlib.machinery.SourceFileLoader("bench_report",
+                                               os.path.join(ROOT, "scripts", "bench-report"))
+_spec = importlib.util.spec_from_loader("bench_report", _loader)
+report = importlib.util.module_from_spec(_spec)
+_loader.exec_module(report)
+
+HEADER = ("api,pattern,size,variant,threads,iters,repeat,min_ps,median_ps,p99_ps,max_ps,"
+          "failed,retried")
+ROWS = [
+    "kmalloc,pairs,64,c,1,1000,5,290000,290000,290001,290001,0,0",
+    "kmalloc,pairs,64,rust,1,1000,5,294000,294000,294001,294001,0,1",
+    "kmalloc,batch,64,c,1,1000,5,345000,345000,345001,345001,0,0",
+    "kmem_cache,batch,64,c,1,1000,5,327000,327000,327001,327001,0,0",
+    "kmem_cache,pairs,64,c,1,1000,5,273000,273000,273001,273001,0,0",
+    "kmem_cache_bulk,batch,64,c,1,1000,5,167000,167000,167001,167001,0,0",
+]
+UNIT = {"mode": "icount (guest instructions)", "name": "instructions"}
+
+
+def write_csv(lines):
+    f = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False)
+    f.write("\n".join(lines) + "\n")
+    f.close()
+    return f.name
+
+
+class ReadRows(unittest.TestCase):
+    def test_a_whole_csv_parses(self):
+        rows = report.read_rows(write_csv([HEADER] + ROWS))
+        self.assertEqual(len(rows), len(ROWS))
+        self.assertEqual((rows[2]["pattern"], rows[2]["size"], rows[2]["median_ps"]),
+                         ("batch", 64, 345000))
+
+    def test_what_is_not_whole_is_refused(self):
+        for lines in ([HEADER.replace("pattern,", "")] + ROWS,
+                      [HEADER, ROWS[0].replace(",pairs", "")],
+                      [HEADER, ROWS[0].replace("pairs", "lifo")],
+                      [HEADER, ROWS[0].replace(",c,", ",go,")],
+                      [HEADER, ROWS[0].replace("290000", "x", 1)],
+                      [HEADER]):
+            with self.assertRaises(ValueError, msg=lines):
+                report.read_rows(write_csv(lines))
+
+
+class Markdown(unittest.TestCase):
+    def setUp(self):
+        self.text = report.markdown(report.read_rows(write_csv([HEADER] + ROWS)),
+                                    {"kernel": "7.3.4"}, "quiet", "12.3", UNIT)
+
+    def test_one_row_per_case_with_its_ratio(self):
+        self.assertIn("| kmalloc | pairs | 64 | 1000 | 290 (290) | 294 (294) |  | 1.014 |  | 1 |",
+                      self.text)
+        self.assertIn("| kmalloc | batch | 64 | 1000 | 345 (345) |", self.text)
+
+    def test_the_patterns_against_pairs_and_bulk_against_batch(self):
+        self.assertIn("| kmalloc | 64 | 290 | 345 |  |  |  | 1.19 |  |  |  |", self.text)
+        self.assertIn("| kmem_cache | 64 | 273 | 327 |  |  | 167 | 1.20 |  |  | 0.51 |",
+                      self.text)
+        # A bulk API is its peer's column, not a row of its own.
+        self.assertNotIn("| kmem_cache_bulk | 64 | ", self.text)
+
+
+if __name__ == "__main__":
+    unittest.main()
