@@ -21,7 +21,11 @@ use core::ptr;
 
 use kernel::{
     bindings,
-    device::Core,
+    device::{
+        Bound,
+        Core,
+        Device, //
+    },
     dma::{
         Device as _,
         DmaMask, //
@@ -39,6 +43,7 @@ use kernel::{
 };
 
 use crate::mm::{
+    baseline,
     dma::{
         DmaCoherent,
         DmaDevice, //
@@ -47,7 +52,10 @@ use crate::mm::{
         Global,
         OpenGlobal, //
     },
-    ioremap::IoMapping, //
+    ioremap::{
+        BorrowedWindow,
+        IoMapping, //
+    },
 };
 
 /// QEMU's PCI vendor ID.
@@ -135,6 +143,34 @@ impl Edu {
         self.regs.read32(regs::ID)
     }
 
+    /// Maps `len` bytes of BAR 0 from `offset` a second time, for as long as the device is
+    /// borrowed, to read registers through (writes stay with the device's own mapping). Sleeps.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for an empty range or one outside BAR 0; `ENOMEM` if `ioremap` fails.
+    pub(crate) fn bar_view(&self, offset: usize, len: usize) -> Result<BarView<'_>> {
+        self.regs.borrow_window(offset, len).map(BarView)
+    }
+
+    /// `iters` pairs of `ioremap` + `iounmap` of what [`Edu::bar_view`] maps, in C: the
+    /// benchmarks' baseline of it. Sleeps.
+    ///
+    /// # Errors
+    ///
+    /// As [`Edu::bar_view`].
+    pub(crate) fn remap_bar_in_c(&self, offset: usize, len: usize, iters: u32) -> Result<u64> {
+        baseline::ioremap(&self.regs, offset, len, iters)
+    }
+
+    /// The device as the `kernel` crate's DMA API takes it (`dma::Coherent`).
+    pub(crate) fn bound_device(&self) -> &Device<Bound> {
+        let device: &Device = self.pdev.as_ref();
+        // SAFETY: The device is bound to memlab's driver for as long as `self` exists (type
+        // invariant), and the result borrows `self`.
+        unsafe { device.as_bound() }
+    }
+
     /// Writes `value` to the liveness register and reads it back (the device inverts it).
     ///
     /// # Errors
@@ -190,6 +226,26 @@ impl Edu {
             return Err(EINVAL);
         }
         transfer(&self.regs, direction, buf, offset, device_offset, len)
+    }
+}
+
+/// A second mapping of part of edu's BAR 0, for reading registers; unmapped on drop, and never
+/// later than the borrow of the device it came from (see [`Edu::bar_view`]).
+pub(crate) struct BarView<'a>(BorrowedWindow<'a>);
+
+impl BarView<'_> {
+    /// `readl` at `offset` of the view.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` outside the view or misaligned.
+    pub(crate) fn read32(&self, offset: usize) -> Result<u32> {
+        self.0.read32(offset)
+    }
+
+    /// The view's virtual address.
+    pub(crate) fn addr(&self) -> usize {
+        self.0.addr()
     }
 }
 

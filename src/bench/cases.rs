@@ -19,6 +19,7 @@ use kernel::{
         KVec,
         VVec, //
     },
+    dma::Coherent,
     page::Page,
     prelude::*,
     time::{
@@ -34,6 +35,7 @@ use crate::{
         Pattern,
         Variant, //
     },
+    edu,
     mm::{
         baseline::{
             self,
@@ -41,6 +43,10 @@ use crate::{
             BatchRoom, //
         },
         bulk_slots::BulkSlots,
+        dma::{
+            self,
+            DmaCoherent, //
+        },
         gfp::Gfp,
         kmalloc::{
             self,
@@ -75,10 +81,13 @@ const PAGE_SIZE: u64 = kernel::page::PAGE_SIZE as u64;
 /// The largest `vmap` a case makes: 4 MiB of single pages.
 const MAX_VMAP: u64 = 1024 * PAGE_SIZE;
 
+/// The size of the edu device's BAR 0: the largest `ioremap` case.
+const EDU_BAR_LEN: usize = 1 << 20;
+
 /// Elements a case's mempool keeps in reserve (idle: the allocator never fails there).
 const POOL_RESERVE: usize = 4;
 
-/// The flags every variant allocates with.
+/// The flags every variant allocates with (`dma_coherent` too: the DMA API picks the zone).
 fn gfp(api: Api) -> Gfp {
     match api {
         Api::Kzalloc => Gfp::KERNEL | Gfp::NOWARN | Gfp::ZERO,
@@ -102,7 +111,8 @@ pub(crate) fn order_of(size: u64) -> Option<u32> {
 
 /// Whether `variant` has a path for `case`: C and memlab's wrappers have every path; the
 /// `kernel` crate has vectors (`KVec`, `VVec`, `KVVec`) and single pages (`Page::alloc_page`),
-/// in every pattern but touch (kmalloc and vmalloc only), and nothing for the rest.
+/// in every pattern but touch (kmalloc and vmalloc only), coherent DMA buffers
+/// (`dma::Coherent`), and nothing for the rest.
 pub(crate) fn exists(case: Case, variant: Variant) -> bool {
     match variant {
         Variant::C | Variant::Rust => true,
@@ -111,6 +121,7 @@ pub(crate) fn exists(case: Case, variant: Variant) -> bool {
             (_, Pattern::Touch) => false,
             (Api::Kzalloc | Api::Krealloc | Api::Kvmalloc | Api::Vzalloc, _) => true,
             (Api::Pages, _) => case.size == PAGE_SIZE,
+            (Api::DmaCoherent, _) => true,
             _ => false,
         },
     }
@@ -140,6 +151,8 @@ pub(crate) fn serves(api: Api, size: u64) -> Result {
             (1..=kmem_cache::MAX_OBJECT_SIZE).contains(&len)
         }
         Api::Vmap => size % PAGE_SIZE == 0 && (PAGE_SIZE..=MAX_VMAP).contains(&size),
+        Api::Ioremap => (1..=EDU_BAR_LEN).contains(&len),
+        Api::DmaCoherent => (1..=dma::MAX_LEN).contains(&len),
     };
     if !served {
         pr_info!("bench: {} does not serve size={size}\n", api.name());
@@ -276,6 +289,10 @@ fn run_c(case: Case, len: usize, gfp: Gfp, iters: u32, fixture: &mut Fixture) ->
         (Api::PagesBulk, _) => {
             let mut room = BatchRoom::new(iters, false)?;
             timed(|| baseline::pages_bulk(gfp, &mut room))
+        }
+        (Api::Ioremap, _) => edu::with(|edu| timed(|| edu.remap_bar_in_c(0, len, iters)))?,
+        (Api::DmaCoherent, _) => {
+            edu::with(|edu| timed(|| baseline::dma_coherent(edu, len, gfp, iters)))?
         }
         (_, Pattern::Pairs) => timed(|| pairs_c(case.api, len, gfp, iters, fixture)),
         (api, pattern @ (Pattern::Batch | Pattern::Random)) => {
@@ -449,6 +466,12 @@ fn run_rust(case: Case, len: usize, gfp: Gfp, iters: u32, fixture: &mut Fixture)
                 })
             })
         }
+        (Api::Ioremap, _) => {
+            edu::with(|edu| timed(|| Ok(count_failures(iters, || edu.bar_view(0, len)))))?
+        }
+        (Api::DmaCoherent, _) => edu::with(|edu| {
+            timed(|| Ok(count_failures(iters, || DmaCoherent::new(edu, len, gfp))))
+        })?,
         (Api::PagesBulk, _) => {
             let slots = BulkSlots::new(n)?;
             timed(|| {
@@ -523,6 +546,17 @@ fn run_kernel(case: Case, len: usize, iters: u32) -> Result<Round> {
             )
         }
         Api::Pages => pattern_round(pattern, iters, || Page::alloc_page(flags), |_| ()),
+        Api::DmaCoherent => {
+            check_kernel_len(len, dma::MAX_LEN)?;
+            edu::with(|edu| {
+                let device = edu.bound_device();
+                timed(|| {
+                    Ok(count_failures(iters, || {
+                        Coherent::<u8>::zeroed_slice(device, len, flags)
+                    }))
+                })
+            })?
+        }
         _ => Err(EINVAL),
     }
 }

@@ -11,7 +11,9 @@
 //!
 //! A write while a run is in progress is `EBUSY`; a bad spec `EINVAL` (or `E2BIG`), with the
 //! reason in the kernel log; a run past the time cap `ETIME`, its finished cases kept; a run on
-//! a kernel with a debugging gate on `EOPNOTSUPP`, unless the spec says `gates=allow`.
+//! a kernel with a debugging gate on `EOPNOTSUPP`, unless the spec says `gates=allow`; a spec of
+//! device cases only (`ioremap`, `dma_coherent`) without the edu device `ENODEV` (with the device
+//! missing, other specs run without those cases).
 
 use core::{
     fmt,

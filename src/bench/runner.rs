@@ -32,6 +32,7 @@ use crate::{
             Record, //
         },
         spec::{
+            Case,
             Spec,
             Variant, //
         },
@@ -40,6 +41,7 @@ use crate::{
             MAX_REPEATS, //
         },
     },
+    edu,
     mm::baseline,
 };
 
@@ -58,7 +60,9 @@ const RETRIES: u32 = 3;
 ///
 /// `EINVAL` for a size an API does not serve (e.g. an `alloc_pages` size that is not a power of
 /// two pages), before anything runs; then `EOPNOTSUPP` when a debugging gate is on and the spec
-/// does not say `gates=allow` (see [`crate::bench::host`]); `ENOMEM` if `records` cannot grow
+/// does not say `gates=allow` (see [`crate::bench::host`]); `ENODEV` when every case needs the
+/// edu device and none is bound (cases that need it are skipped otherwise, with a line in the
+/// kernel log); `ENOMEM` if `records` cannot grow
 /// or a case's [`Fixture`] cannot be made; `ETIME` past [`TIME_CAP_S`] (the records of the
 /// cases done are kept).
 pub(crate) fn run(spec: &Spec, host: &Host, records: &mut KVec<Record>) -> Result {
@@ -73,9 +77,17 @@ pub(crate) fn run(spec: &Spec, host: &Host, records: &mut KVec<Record>) -> Resul
         return Err(EOPNOTSUPP);
     }
     pr_info!("bench: {}\n", Log(host));
+    let device = edu::with(|_| ()).is_ok();
+    let runs = |case: &Case| device || !case.api.needs_device();
+    if !device && spec.cases().any(|case| case.api.needs_device()) {
+        pr_info!("bench: no edu device is bound: the ioremap and dma_coherent cases are skipped\n");
+    }
+    let total = spec.cases().filter(runs).count();
+    if total == 0 {
+        return Err(ENODEV);
+    }
     let start = Instant::<Monotonic>::now();
-    let total = spec.cases().count();
-    for (done, case) in (1..).zip(spec.cases()) {
+    for (done, case) in (1..).zip(spec.cases().filter(runs)) {
         if start.elapsed().as_nanos() > TIME_CAP_S * 1_000_000_000 {
             pr_warn!("bench: stopped after {TIME_CAP_S} s, before case {done} of {total}\n");
             return Err(ETIME);

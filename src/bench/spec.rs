@@ -62,11 +62,15 @@ pub(crate) enum Api {
     /// `alloc_pages_bulk` of N single pages, then `__free_page` of each: the bulk peer of
     /// `alloc_pages`'s batch of single pages.
     PagesBulk,
+    /// `ioremap` + `iounmap` of the size's bytes of the edu device's BAR 0 (nothing accessed).
+    Ioremap,
+    /// `dma_alloc_coherent` + `dma_free_coherent` for the edu device.
+    DmaCoherent,
 }
 
 impl Api {
     /// Every API, in report order.
-    pub(crate) const ALL: [Api; 17] = [
+    pub(crate) const ALL: [Api; 19] = [
         Api::Kmalloc,
         Api::Kzalloc,
         Api::Krealloc,
@@ -84,6 +88,8 @@ impl Api {
         Api::KmapLocal,
         Api::KmemCacheBulk,
         Api::PagesBulk,
+        Api::Ioremap,
+        Api::DmaCoherent,
     ];
 
     /// The API's name, as the spec and the report write it.
@@ -106,17 +112,27 @@ impl Api {
             Api::KmapLocal => "kmap_local",
             Api::KmemCacheBulk => "kmem_cache_bulk",
             Api::PagesBulk => "alloc_pages_bulk",
+            Api::Ioremap => "ioremap",
+            Api::DmaCoherent => "dma_coherent",
         }
+    }
+
+    /// Whether the API needs the edu device (a run skips its cases when none is bound).
+    pub(crate) fn needs_device(self) -> bool {
+        matches!(self, Api::Ioremap | Api::DmaCoherent)
     }
 
     /// The patterns the API has: bulk APIs only batches; the allocators pairs and batches
     /// (in order and random); kmalloc, vmalloc and alloc_pages also touch their memory; the
-    /// mappings (`vmap`, `kmap_local`) and `krealloc` (a buffer that grows) pairs only.
+    /// mappings (`vmap`, `kmap_local`, `ioremap`), `krealloc` (a buffer that grows) and
+    /// `dma_coherent` pairs only.
     pub(crate) fn has(self, pattern: Pattern) -> bool {
         match (self, pattern) {
             (Api::KmemCacheBulk | Api::PagesBulk, pattern) => pattern == Pattern::Batch,
             (_, Pattern::Pairs) => true,
-            (Api::Krealloc | Api::Vmap | Api::KmapLocal, _) => false,
+            (Api::Krealloc | Api::Vmap | Api::KmapLocal | Api::Ioremap | Api::DmaCoherent, _) => {
+                false
+            }
             (_, Pattern::Batch | Pattern::Random) => true,
             (Api::Kmalloc | Api::Vmalloc | Api::Pages, Pattern::Touch) => true,
             (_, Pattern::Touch) => false,
@@ -185,6 +201,10 @@ impl Api {
             (Api::Mempool, Preset::All) => &[64, 512, 4 * K],
             (Api::Vmap, Preset::Quick) => &[16 * K, 256 * K],
             (Api::Vmap, Preset::All) => &[4 * K, 64 * K, M],
+            (Api::Ioremap, Preset::Quick) => &[4 * K],
+            (Api::Ioremap, Preset::All) => &[4 * K, 64 * K, M],
+            (Api::DmaCoherent, Preset::Quick) => &[4 * K, 64 * K],
+            (Api::DmaCoherent, Preset::All) => &[4 * K, 64 * K, M],
         }
     }
 }
@@ -685,6 +705,11 @@ mod tests {
         );
         assert_eq!(refused("api=vmap pattern=batch"), Errno::Inval);
         assert_eq!(refused("api=kmem_cache_bulk pattern=pairs"), Errno::Inval);
+        assert_eq!(
+            refused("api=ioremap,dma_coherent pattern=batch"),
+            Errno::Inval
+        );
+        assert!(Api::Ioremap.needs_device() && !Api::Kmalloc.needs_device());
         assert_eq!(
             Spec::parse("api=kmalloc pattern=lifo")
                 .unwrap_err()

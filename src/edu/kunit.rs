@@ -192,4 +192,24 @@ mod tests {
         }
         Ok(())
     }
+
+    #[test]
+    fn a_bar_view_reads_the_registers_at_its_own_address() -> Result {
+        let Some((id, at_4k, own_address, outside)) = observe_edu(|edu| {
+            let whole = edu.bar_view(0, 4096)?;
+            let tail = edu.bar_view(4096, 4096)?;
+            let own_address = whole.addr() != tail.addr();
+            let outside = edu.bar_view(edu.bar().1 - 4, 8).err();
+            Ok((whole.read32(0)?, tail.read32(0)?, own_address, outside))
+        })?
+        else {
+            return Ok(());
+        };
+        assert_eq!(id, IDENTIFICATION);
+        // Past the registers, edu's BAR reads as all ones.
+        assert_eq!(at_4k, u32::MAX);
+        assert!(own_address);
+        assert_eq!(outside, Some(EINVAL));
+        Ok(())
+    }
 }

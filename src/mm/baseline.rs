@@ -22,8 +22,13 @@ pub(crate) use batch::{
 
 use crate::{
     mm::{
+        dma::{
+            self,
+            DmaDevice, //
+        },
         gfp::Gfp,
         gfp_policy::Family,
+        ioremap::IoMapping,
         kmalloc,
         kmem_cache::KmemCache,
         mempool::Mempool,
@@ -255,6 +260,58 @@ pub(crate) fn kmap_local(block: &Pages, iters: u32) -> Result {
     // undone, in order, before the next.
     unsafe { generated::memlab_bench_kmap_local(page.as_ptr(), iters as usize) };
     Ok(())
+}
+
+/// `iters` pairs of `ioremap` of `len` bytes at `offset` of `mapping`'s range + `iounmap`, in
+/// C; nothing is accessed through them. Sleeps.
+///
+/// # Errors
+///
+/// `EINVAL` for `len == 0` or a range outside the mapping.
+pub(crate) fn ioremap(mapping: &IoMapping, offset: usize, len: usize, iters: u32) -> Result<u64> {
+    let end = offset.checked_add(len).ok_or(EINVAL)?;
+    if len == 0 || end > mapping.len() {
+        return Err(EINVAL);
+    }
+    kernel::task::might_sleep();
+    // CAST: `usize` fits `u64`; the sum lies inside the mapping's range.
+    let start = mapping.start() + offset as u64;
+    // SAFETY: `[start, start + len)` lies inside the range `mapping` claimed (checked), which is
+    // device memory and not RAM (`IoMapping`'s invariant) and stays claimed for the call (it is
+    // borrowed); every mapping is unmapped before the call returns, and none is accessed.
+    let failed = unsafe { generated::memlab_bench_ioremap(start, len, iters as usize) };
+    // CAST: `unsigned long` is 64 bits on x86_64.
+    Ok(failed as u64)
+}
+
+/// `iters` pairs of `dma_alloc_coherent(device, len, gfp)` + `dma_free_coherent()`, in C.
+/// Sleeps if `gfp` allows it.
+///
+/// # Errors
+///
+/// As [`DmaCoherent::new`](crate::mm::dma::DmaCoherent::new): `EINVAL` for `len == 0`,
+/// `len > dma::MAX_LEN` or a flag the DMA allow-list lacks.
+pub(crate) fn dma_coherent(
+    device: &impl DmaDevice,
+    len: usize,
+    gfp: Gfp,
+    iters: u32,
+) -> Result<u64> {
+    if len == 0 || len > dma::MAX_LEN {
+        return Err(EINVAL);
+    }
+    gfp.check_for(Family::DmaCoherent)?;
+    if gfp.may_sleep() {
+        kernel::task::might_sleep();
+    }
+    let dev = device.as_raw_device();
+    // SAFETY: `dev` is bound with its DMA masks set while `device` is borrowed, for the whole
+    // call (`DmaDevice`); `len` and `gfp` passed the DMA wrapper's checks; every buffer is freed,
+    // with its size and handle, before the call returns.
+    let failed =
+        unsafe { generated::memlab_bench_dma_coherent(dev, len, gfp.as_raw(), iters as usize) };
+    // CAST: `unsigned long` is 64 bits on x86_64.
+    Ok(failed as u64)
 }
 
 /// `cond_resched()`: lets other tasks run between benchmark repeats. Process context only.

@@ -6,9 +6,11 @@
 //! [`IoMapping::new`] first claims the physical range in the kernel's iomem resource tree (so no
 //! other driver maps it at the same time, and it shows in `/proc/iomem` under memlab's name),
 //! then maps it uncached. [`IoMapping::window`] maps part of a claimed range again (a second
-//! virtual address for the same registers), as a [`MmioWindow`] that must not outlive the claim. It refuses any range that touches System RAM with `EINVAL` before the
-//! kernel would (x86's ioremap refuses RAM too, but with a WARN). Register offsets are checked
-//! against the mapping's size and the access width, so safe code cannot reach outside it.
+//! virtual address for the same registers), as a [`MmioWindow`] that must not outlive the claim
+//! (or, safely, as a [`BorrowedWindow`] that cannot). It refuses any range that touches System
+//! RAM with `EINVAL` before the kernel would (x86's ioremap refuses RAM too, but with a WARN).
+//! Register offsets are checked against the mapping's size and the access width, so safe code
+//! cannot reach outside it.
 //!
 //! Creating a mapping is `unsafe`, and that cannot be avoided: a device's registers can make it
 //! write anywhere in memory (a DMA engine such as edu's is programmed by three register writes),
@@ -18,7 +20,10 @@
 //! The `kernel` crate's peer is `io::mem::IoMem`, which needs a platform device's resource;
 //! memlab's mapping takes any physical MMIO range (a PCI BAR, see [`crate::edu`]).
 
-use core::ptr::NonNull;
+use core::{
+    marker::PhantomData,
+    ptr::NonNull, //
+};
 
 use kernel::{
     bindings,
@@ -132,6 +137,39 @@ impl IoMapping {
         // SAFETY: Inside the range `self` claimed, which is not RAM; the caller keeps the window
         // within the claim's life.
         unsafe { MmioWindow::map(start, len) }
+    }
+}
+
+impl IoMapping {
+    /// [`IoMapping::window`] as a borrow: the window cannot outlive this mapping, so no promise
+    /// is left to the caller. Sleeps.
+    ///
+    /// # Errors
+    ///
+    /// As [`IoMapping::window`].
+    pub(crate) fn borrow_window(&self, offset: usize, len: usize) -> Result<BorrowedWindow<'_>> {
+        // SAFETY: The window borrows `self`, so it is dropped before `self` and its claim; its
+        // accesses are those of `self`, under the promises made to `IoMapping::new`.
+        let window = unsafe { self.window(offset, len) }?;
+        Ok(BorrowedWindow {
+            window,
+            _mapping: PhantomData,
+        })
+    }
+}
+
+/// A second mapping of part of an [`IoMapping`]'s range that lives no longer than the mapping
+/// (see [`IoMapping::borrow_window`]); unmapped on drop. Register access as the mapping's.
+pub(crate) struct BorrowedWindow<'a> {
+    window: MmioWindow,
+    _mapping: PhantomData<&'a IoMapping>,
+}
+
+impl core::ops::Deref for BorrowedWindow<'_> {
+    type Target = MmioWindow;
+
+    fn deref(&self) -> &MmioWindow {
+        &self.window
     }
 }
 

@@ -5,6 +5,7 @@
  * reports as one NULL): the safe Rust layer above decides.
  */
 #include <linux/debugfs.h>
+#include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
@@ -678,6 +679,40 @@ unsigned long memlab_bench_pages_bulk(gfp_t flags, struct page **pages, unsigned
 	for (i = 0; i < got; i++)
 		__free_page(pages[i]);
 	return n - got;
+}
+
+unsigned long memlab_bench_ioremap(phys_addr_t start, size_t len, unsigned long iters)
+{
+	unsigned long i, failed = 0;
+
+	for (i = 0; i < iters; i++) {
+		void __iomem *addr = ioremap(start, len);
+
+		OPTIMIZER_HIDE_VAR(addr);
+		if (addr)
+			iounmap(addr);
+		else
+			failed++;
+	}
+	return failed;
+}
+
+unsigned long memlab_bench_dma_coherent(struct device *dev, size_t size, gfp_t flags,
+					unsigned long iters)
+{
+	unsigned long i, failed = 0;
+
+	for (i = 0; i < iters; i++) {
+		dma_addr_t handle;
+		void *cpu = dma_alloc_coherent(dev, size, &handle, flags);
+
+		OPTIMIZER_HIDE_VAR(cpu);
+		if (cpu)
+			dma_free_coherent(dev, size, cpu, handle);
+		else
+			failed++;
+	}
+	return failed;
 }
 
 bool memlab_irqs_disabled(void)

@@ -20,6 +20,8 @@
 #include <linux/types.h>
 #include <linux/vmalloc.h>
 
+struct device;
+
 /**
  * struct memlab_facts - compile-time facts of the running kernel's memory layout.
  * @page_size: PAGE_SIZE.
@@ -413,6 +415,31 @@ unsigned long memlab_bench_kmem_cache_bulk(struct kmem_cache *cache, gfp_t flags
  * Return: the number of pages not allocated.
  */
 unsigned long memlab_bench_pages_bulk(gfp_t flags, struct page **pages, unsigned long n);
+
+/**
+ * memlab_bench_ioremap() - @iters ioremap(@start, @len) + iounmap() pairs; nothing is accessed.
+ * @start: physical address of device memory the caller claimed.
+ * @len: bytes to map.
+ * @iters: pairs to make.
+ *
+ * Context: sleeps.
+ * Return: the number of failed mappings.
+ */
+unsigned long memlab_bench_ioremap(phys_addr_t start, size_t len, unsigned long iters);
+
+/**
+ * memlab_bench_dma_coherent() - @iters dma_alloc_coherent(@dev, @size, @flags) +
+ * dma_free_coherent() pairs.
+ * @dev: a device bound to its driver, with its DMA masks set.
+ * @size: bytes, 1 to PAGE_SIZE << MAX_PAGE_ORDER.
+ * @flags: GFP flags (no zone modifier, no __GFP_COMP).
+ * @iters: pairs to make.
+ *
+ * Context: may sleep if @flags allow it; interrupts enabled.
+ * Return: the number of failed allocations.
+ */
+unsigned long memlab_bench_dma_coherent(struct device *dev, size_t size, gfp_t flags,
+					unsigned long iters);
 
 /* irqs_disabled(): whether interrupts are off on this CPU. */
 bool memlab_irqs_disabled(void);

@@ -104,7 +104,7 @@ apis_listed() {
 	for api in $apis; do
 		grep -q "^# ratios: $api pattern=" /tmp/bench.ktap || { echo "$api did not run"; return 1; }
 	done
-	[ "$(echo "$apis" | wc -l)" -ge 17 ]
+	[ "$(echo "$apis" | wc -l)" -ge 19 ]
 }
 check bench_apis_listed_and_run apis_listed
 # Every pattern bench/apis names (after each API's last |) ran in the quick run, and only for
@@ -130,9 +130,30 @@ check bench_patterns_run patterns_run
 check bench_bad_api_einval bench_refused EINVAL 'api=malloc'
 check bench_bad_key_einval bench_refused EINVAL 'api=kmalloc color=red'
 check bench_pattern_the_api_lacks_einval bench_refused EINVAL 'api=vmap pattern=batch'
+# The device cases ran on edu (the VMs have it), and the kernel crate's coherent buffer with them.
+check bench_device_cases_ran sh -c "grep -q '^ok [0-9]* ioremap_pairs_4096_rust$' /tmp/bench.ktap && grep -q '^ok [0-9]* dma_coherent_pairs_4096_kernel$' /tmp/bench.ktap"
 check bench_pages_not_power_of_two_einval bench_refused EINVAL 'api=alloc_pages size=5000'
 check bench_too_many_calls_e2big bench_refused E2BIG 'api=kmalloc iters=10000000 repeat=2'
 check bench_busy_while_running busy_while_running
+
+# Without the edu device, a spec of device cases only is ENODEV, and another runs without them.
+without_edu() {
+	driver=/sys/bus/pci/drivers/memlab_edu
+	device=$(ls "$driver" 2>/dev/null | grep -m1 '^0000:') || { echo "no edu device"; return 1; }
+	echo "$device" >"$driver/unbind" || return 1
+	bench_refused ENODEV "api=ioremap,dma_coherent iters=1 repeat=1 gates=allow"
+	status=$?
+	if [ "$status" = 0 ]; then
+		echo "api=kmalloc,ioremap size=4K iters=1 repeat=1 gates=allow" >"$bench/run" &&
+			grep -q '^# ratios: kmalloc pattern=pairs size=4096' "$bench/results" &&
+			! grep -q '^# ratios: ioremap' "$bench/results" &&
+			dmesg | grep -q 'bench: no edu device is bound: the ioremap and dma_coherent cases are skipped' ||
+			status=1
+	fi
+	echo "$device" >"$driver/bind" || return 1
+	return "$status"
+}
+check bench_without_edu_device without_edu
 
 # The header names the gates that are on: all of the debug kernel's, none of Debian's. There, a
 # spec without gates=allow is refused.

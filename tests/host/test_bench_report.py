@@ -8,9 +8,12 @@ src/bench/report.rs), refuses what is not whole, and renders the tables.
 import importlib.machinery
 import importlib.util
 import os
+import sys
 import tempfile
 import unittest
 
+# Loading the script must not leave a __pycache__ beside it.
+sys.dont_write_bytecode = True
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _loader = importlib.machinery.SourceFileLoader("bench_report",
                                                os.path.join(ROOT, "scripts", "bench-report"))
@@ -27,6 +30,8 @@ ROWS = [
     "kmem_cache,batch,64,c,1,1000,5,327000,327000,327001,327001,0,0",
     "kmem_cache,pairs,64,c,1,1000,5,273000,273000,273001,273001,0,0",
     "kmem_cache_bulk,batch,64,c,1,1000,5,167000,167000,167001,167001,0,0",
+    "vmalloc,pairs,4096,c,1,1000,5,8770000,8770000,8770001,8770001,0,3",
+    "vmalloc,pairs,4096,rust,1,1000,5,8809000,8809000,8809001,8809001,0,3",
 ]
 UNIT = {"mode": "icount (guest instructions)", "name": "instructions"}
 
@@ -72,6 +77,31 @@ class Markdown(unittest.TestCase):
                       self.text)
         # A bulk API is its peer's column, not a row of its own.
         self.assertNotIn("| kmem_cache_bulk | 64 | ", self.text)
+
+
+class TestVmalloc(unittest.TestCase):
+    LINE = ("Summary: fix_size_alloc_test passed: 5 failed: 0 xfailed: 0 repeat: 5 loops: 1000 "
+            "avg: 8912 usec")
+
+    def read(self, text):
+        return report.read_test_vmalloc(write_csv([text]))
+
+    def test_its_summary_line_parses_and_is_compared_with_memlab_s_vmalloc(self):
+        parsed = self.read(self.LINE)
+        self.assertEqual((parsed["loops"], parsed["avg_us"]), (1000, 8912))
+        text = report.markdown(report.read_rows(write_csv([HEADER] + ROWS)), {}, "quiet", "1",
+                               UNIT, parsed)
+        self.assertIn("1000 loops x 5 repeats, 5 passed, 0 failed: 8,912 instructions", text)
+        self.assertIn("c 8,770 (0.984 of it), rust 8,809 (0.988 of it)", text)
+
+    def test_another_line_is_refused_and_no_file_is_none(self):
+        for text in ("", self.LINE.replace("avg: 8912", "avg: x"),
+                     self.LINE.replace("loops: 1000", "loops: 0"),
+                     "Summary: full_fit_alloc_test passed: 5 failed: 0 xfailed: 0 repeat: 5 "
+                     "loops: 1000 avg: 1 usec"):
+            with self.assertRaises(ValueError, msg=text):
+                self.read(text)
+        self.assertIsNone(report.read_test_vmalloc("/nonexistent/test_vmalloc.txt"))
 
 
 if __name__ == "__main__":
