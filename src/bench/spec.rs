@@ -368,10 +368,17 @@ impl Preset {
             Preset::All => 65536,
         }
     }
-}
 
-/// The most bytes one timed round of a case allocates (see [`Spec::iters_for`]).
-pub(crate) const ROUND_BYTES: u64 = 64 << 20;
+    /// The most bytes one timed round of a case allocates (see [`Spec::iters_for`]): 16 MiB in
+    /// `quick` (and a spec without a preset), so that its 64 KiB cases stay short enough for
+    /// `make run`; 64 MiB in `all`.
+    fn round_bytes(self) -> u64 {
+        match self {
+            Preset::Quick => 16 << 20,
+            Preset::All => 64 << 20,
+        }
+    }
+}
 
 /// The most sizes one spec may name.
 pub(crate) const MAX_SIZES: usize = 8;
@@ -557,11 +564,11 @@ impl Spec {
         })
     }
 
-    /// The pairs per round for a case of `size` bytes: `iters`, but no more than
-    /// [`ROUND_BYTES`] allocated in a round (at least one pair), so that the 4 MiB cases of
-    /// `all` take seconds, not minutes. The report states the count each case ran.
+    /// The allocations per round for a case of `size` bytes: `iters`, but no more than the
+    /// preset's [`Preset::round_bytes`] allocated in a round (at least one), so that the 4 MiB
+    /// cases of `all` take seconds, not minutes. The report states the count each case ran.
     pub(crate) fn iters_for(&self, size: u64) -> u32 {
-        let fit = (ROUND_BYTES / size.max(1)).max(1);
+        let fit = (self.preset.round_bytes() / size.max(1)).max(1);
         u32::try_from(fit).map_or(self.iters, |fit| self.iters.min(fit))
     }
 
@@ -719,17 +726,26 @@ mod tests {
     }
 
     #[test]
-    fn a_round_allocates_at_most_round_bytes() {
+    fn a_round_allocates_at_most_the_preset_s_round_bytes() {
         let spec = Spec::parse("all").unwrap();
         assert_eq!(spec.iters_for(64), 1000);
         assert_eq!(spec.iters_for(65536), 1000);
         assert_eq!(spec.iters_for(4 << 20), 16);
         assert_eq!(spec.iters_for(1 << 40), 1);
+        let quick = Spec::parse("quick").unwrap();
+        assert_eq!(quick.iters_for(4096), 1000);
+        assert_eq!(quick.iters_for(65536), 256);
+        assert_eq!(
+            Spec::parse("api=kmalloc iters=3")
+                .unwrap()
+                .iters_for(4 << 20),
+            3
+        );
         assert_eq!(
             Spec::parse("api=kmalloc iters=5")
                 .unwrap()
                 .iters_for(4 << 20),
-            5
+            4
         );
     }
 
