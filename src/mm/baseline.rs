@@ -269,13 +269,8 @@ pub(crate) fn kmap_local(block: &Pages, iters: u32) -> Result {
 ///
 /// `EINVAL` for `len == 0` or a range outside the mapping.
 pub(crate) fn ioremap(mapping: &IoMapping, offset: usize, len: usize, iters: u32) -> Result<u64> {
-    let end = offset.checked_add(len).ok_or(EINVAL)?;
-    if len == 0 || end > mapping.len() {
-        return Err(EINVAL);
-    }
+    let start = mapping.subrange(offset, len)?;
     kernel::task::might_sleep();
-    // CAST: `usize` fits `u64`; the sum lies inside the mapping's range.
-    let start = mapping.start() + offset as u64;
     // SAFETY: `[start, start + len)` lies inside the range `mapping` claimed (checked), which is
     // device memory and not RAM (`IoMapping`'s invariant) and stays claimed for the call (it is
     // borrowed); every mapping is unmapped before the call returns, and none is accessed.
@@ -297,19 +292,12 @@ pub(crate) fn dma_coherent(
     gfp: Gfp,
     iters: u32,
 ) -> Result<u64> {
-    if len == 0 || len > dma::MAX_LEN {
-        return Err(EINVAL);
-    }
-    gfp.check_for(Family::DmaCoherent)?;
-    if gfp.may_sleep() {
-        kernel::task::might_sleep();
-    }
-    let dev = device.as_raw_device();
+    dma::check_alloc(len, gfp)?;
+    let (dev, gfp) = (device.as_raw_device(), gfp.as_raw());
     // SAFETY: `dev` is bound with its DMA masks set while `device` is borrowed, for the whole
     // call (`DmaDevice`); `len` and `gfp` passed the DMA wrapper's checks; every buffer is freed,
     // with its size and handle, before the call returns.
-    let failed =
-        unsafe { generated::memlab_bench_dma_coherent(dev, len, gfp.as_raw(), iters as usize) };
+    let failed = unsafe { generated::memlab_bench_dma_coherent(dev, len, gfp, iters as usize) };
     // CAST: `unsigned long` is 64 bits on x86_64.
     Ok(failed as u64)
 }

@@ -46,6 +46,25 @@ pub(crate) unsafe trait DmaDevice {
 /// larger sizes fail with a WARN (or wrap in `PAGE_ALIGN` near `usize::MAX`).
 pub(crate) const MAX_LEN: usize = kernel::page::PAGE_SIZE << bindings::MAX_PAGE_ORDER;
 
+/// What [`DmaCoherent::new`] checks before `dma_alloc_attrs` (the benchmarks' C loop too):
+/// `1 <= len <= MAX_LEN` and the DMA allow-list; and, for flags that may sleep, `might_sleep()`.
+///
+/// # Errors
+///
+/// `EINVAL` for a length or a flag refused.
+pub(crate) fn check_alloc(len: usize, gfp: Gfp) -> Result {
+    if len == 0 || len > MAX_LEN {
+        return Err(EINVAL);
+    }
+    gfp.check_for(Family::DmaCoherent)?;
+    if gfp.may_sleep() {
+        // `dma_alloc_attrs` does not announce a sleep at its entry, as the allocators do (see
+        // `Gfp::check_for`).
+        kernel::task::might_sleep();
+    }
+    Ok(())
+}
+
 /// A coherent DMA buffer, freed on drop.
 ///
 /// # Context
@@ -96,15 +115,7 @@ impl<'d> DmaCoherent<'d> {
     /// `dev` is a device bound to its driver, with its DMA masks set, and stays bound until the
     /// result is dropped.
     unsafe fn alloc(dev: *mut bindings::device, len: usize, gfp: Gfp) -> Result<Self> {
-        if len == 0 || len > MAX_LEN {
-            return Err(EINVAL);
-        }
-        gfp.check_for(Family::DmaCoherent)?;
-        if gfp.may_sleep() {
-            // `dma_alloc_attrs` does not announce a sleep at its entry, as the allocators do
-            // (see `Gfp::check_for`).
-            kernel::task::might_sleep();
-        }
+        check_alloc(len, gfp)?;
         let mut handle: bindings::dma_addr_t = 0;
         // SAFETY:
         // - `dev` is a bound device with its masks set, while the buffer lives (function safety

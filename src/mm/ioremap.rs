@@ -127,13 +127,8 @@ impl IoMapping {
     /// The window must be dropped before `self`: it relies on `self`'s claim of the range, and
     /// on the promises made to [`IoMapping::new`], which hold for the window's accesses too.
     pub(crate) unsafe fn window(&self, offset: usize, len: usize) -> Result<MmioWindow> {
-        let end = offset.checked_add(len).ok_or(EINVAL)?;
-        if len == 0 || end > self.len() {
-            return Err(EINVAL);
-        }
+        let start = self.subrange(offset, len)?;
         kernel::task::might_sleep();
-        // CAST: `usize` fits `u64`; `start + offset` lies inside the claimed range.
-        let start = self.start() + offset as u64;
         // SAFETY: Inside the range `self` claimed, which is not RAM; the caller keeps the window
         // within the claim's life.
         unsafe { MmioWindow::map(start, len) }
@@ -141,6 +136,20 @@ impl IoMapping {
 }
 
 impl IoMapping {
+    /// The physical start of `len` bytes at `offset` of the claimed range (what a window maps).
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for `len == 0` or a range outside this mapping.
+    pub(crate) fn subrange(&self, offset: usize, len: usize) -> Result<u64> {
+        let end = offset.checked_add(len).ok_or(EINVAL)?;
+        if len == 0 || end > self.len() {
+            return Err(EINVAL);
+        }
+        // CAST: `usize` fits `u64`; `start + offset` lies inside the claimed range.
+        Ok(self.start() + offset as u64)
+    }
+
     /// [`IoMapping::window`] as a borrow: the window cannot outlive this mapping, so no promise
     /// is left to the caller. Sleeps.
     ///
