@@ -8,6 +8,7 @@ src/bench/report.rs), refuses what is not whole, and renders the tables.
 import importlib.machinery
 import importlib.util
 import os
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -102,6 +103,90 @@ class TestVmalloc(unittest.TestCase):
             with self.assertRaises(ValueError, msg=text):
                 self.read(text)
         self.assertIsNone(report.read_test_vmalloc("/nonexistent/test_vmalloc.txt"))
+
+
+# The same cases on a kernel that does not zero on allocation: cheaper C loops.
+NOINIT_ROWS = [
+    "kmalloc,pairs,64,c,1,1000,5,200000,200000,200001,200001,0,0",
+    "kmalloc,pairs,64,rust,1,1000,5,203000,203000,203001,203001,0,0",
+    "vmalloc,pairs,4096,c,1,1000,5,7000000,7000000,7000001,7000001,0,0",
+    "vmalloc,pairs,4096,rust,1,1000,5,7140000,7140000,7140001,7140001,0,0",
+]
+
+
+def write_run(parent, name, rows):
+    """A run directory as qemu/bench writes it."""
+    run = os.path.join(parent, name)
+    os.makedirs(run)
+    with open(os.path.join(run, "results.csv"), "w") as f:
+        f.write("\n".join([HEADER] + rows) + "\n")
+    with open(os.path.join(run, "results.ktap"), "w") as f:
+        f.write(f'KTAP version 1\n# kernel=7.3.4 cpus=1 cpu="QEMU" init_on_alloc='
+                f'{0 if "noinit" in name else 1} init_on_free=0 gates=none\n1..0\n')
+    for file, text in (("cmdline", f"quiet {name}"), ("seconds", "7.4")):
+        with open(os.path.join(run, file), "w") as f:
+            f.write(text + "\n")
+    return run
+
+
+class Kernels(unittest.TestCase):
+    def setUp(self):
+        rows = report.read_rows(write_csv([HEADER] + ROWS))
+        noinit = report.read_rows(write_csv([HEADER] + NOINIT_ROWS))
+        self.text = report.markdown(rows, {}, "quiet", "1", UNIT, None, [
+            ("stock", rows, {"init_on_alloc": "1"}, "quiet"),
+            ("stock-noinit", noinit, {"init_on_alloc": "0"}, "quiet init_on_alloc=0")])
+
+    def test_each_case_on_each_kernel_and_how_much_dearer_the_first_is(self):
+        self.assertIn("| api | pattern | size | stock | stock-noinit | stock/stock-noinit |",
+                      self.text)
+        self.assertIn("| kmalloc | pairs | 64 | 290 | 200 | 1.45 |", self.text)
+        self.assertIn("| vmalloc | pairs | 4K | 8,770 | 7,000 | 1.25 |", self.text)
+        # A case the other kernel did not run is no row.
+        self.assertNotIn("| kmalloc | batch | 64 | 345 |  |", self.text)
+        self.assertIn("init_on_alloc=1 init_on_free=?", self.text)
+
+    def test_rust_over_c_on_each_kernel(self):
+        self.assertIn("- `stock`: 1 of 2 cases at most 1.01, the highest 1.014 (kmalloc pairs "
+                      "64)", self.text)
+        self.assertIn("- `stock-noinit`: 0 of 2 cases at most 1.01, the highest 1.020 "
+                      "(vmalloc pairs 4K)", self.text)
+
+    def test_one_kernel_has_no_kernels_section(self):
+        rows = report.read_rows(write_csv([HEADER] + ROWS))
+        self.assertNotIn("## Kernels", report.markdown(rows, {}, "quiet", "1", UNIT))
+
+
+class Command(unittest.TestCase):
+    """scripts/bench-report as scripts/run calls it (needs matplotlib: run in the sysroot)."""
+
+    def run_report(self, *args):
+        return subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "bench-report"),
+                               *args], capture_output=True, text=True)
+
+    def test_two_kernels_make_the_report_its_plots_and_copies(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            stock = write_run(tmp, "stock", ROWS)
+            noinit = write_run(tmp, "stock-noinit", NOINIT_ROWS)
+            out = os.path.join(tmp, "results")
+            done = self.run_report(stock, out, "--mode", "icount", "--kernel", noinit)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            for name in ("README.md", "cost.png", "ratios.png", "kernels.png", "results.csv",
+                         "results.ktap", "results-stock-noinit.csv"):
+                self.assertTrue(os.path.getsize(os.path.join(out, name)), name)
+            with open(os.path.join(out, "README.md")) as f:
+                self.assertIn("| kmalloc | pairs | 64 | 290 | 200 | 1.45 |", f.read())
+
+    def test_a_broken_or_twice_named_run_is_refused(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            stock = write_run(tmp, "stock", ROWS)
+            broken = write_run(tmp, "perf", ROWS[:1] + ["kmalloc,pairs"])
+            out = os.path.join(tmp, "results")
+            for other in (broken, stock):
+                done = self.run_report(stock, out, "--mode", "icount", "--kernel", other)
+                self.assertNotEqual(done.returncode, 0, other)
+                self.assertIn("bench-report: ", done.stderr)
+            self.assertFalse(os.path.exists(out))
 
 
 if __name__ == "__main__":
