@@ -84,7 +84,8 @@ const MAX_VMAP: u64 = 1024 * PAGE_SIZE;
 /// The size of the edu device's BAR 0: the largest `ioremap` case.
 const EDU_BAR_LEN: usize = 1 << 20;
 
-/// Elements a case's mempool keeps in reserve (idle: the allocator never fails there).
+/// Elements a case's mempool keeps in reserve (idle in `mempool`, where the allocator never
+/// fails; in `mempool_reserve`, one of them is out during each pair).
 const POOL_RESERVE: usize = 4;
 
 /// The flags every variant allocates with (`dma_coherent` too: the DMA API picks the zone).
@@ -147,9 +148,11 @@ pub(crate) fn serves(api: Api, size: u64) -> Result {
             order_of(size).is_some_and(|order| order <= pages::MAX_ORDER)
         }
         Api::ZeroedPage | Api::KmapLocal | Api::PagesBulk => size == PAGE_SIZE,
-        Api::KmemCache | Api::KmemCacheCtor | Api::KmemCacheBulk | Api::Mempool => {
-            (1..=kmem_cache::MAX_OBJECT_SIZE).contains(&len)
-        }
+        Api::KmemCache
+        | Api::KmemCacheCtor
+        | Api::KmemCacheBulk
+        | Api::Mempool
+        | Api::MempoolReserve => (1..=kmem_cache::MAX_OBJECT_SIZE).contains(&len),
         Api::Vmap => size % PAGE_SIZE == 0 && (PAGE_SIZE..=MAX_VMAP).contains(&size),
         Api::Ioremap => (1..=EDU_BAR_LEN).contains(&len),
         Api::DmaCoherent => (1..=dma::MAX_LEN).contains(&len),
@@ -197,6 +200,10 @@ impl Fixture {
             Api::Mempool => {
                 Fixture::Pool(Mempool::new(POOL_RESERVE, Backing::Kmalloc { size: len })?)
             }
+            Api::MempoolReserve => Fixture::Pool(Mempool::new(
+                POOL_RESERVE,
+                Backing::KmallocReclaimOnly { size: len },
+            )?),
             Api::Vmap | Api::KmapLocal => {
                 let count = (size / PAGE_SIZE).max(1);
                 let mut blocks = KVec::new();
@@ -271,7 +278,7 @@ fn c_alloc(api: Api, len: usize, gfp: Gfp, fixture: &Fixture) -> Result<Alloc<'_
         (Api::KmemCache | Api::KmemCacheCtor, Fixture::Cache(cache)) => {
             Alloc::KmemCache { cache, gfp }
         }
-        (Api::Mempool, Fixture::Pool(pool)) => Alloc::Mempool { pool, gfp },
+        (Api::Mempool | Api::MempoolReserve, Fixture::Pool(pool)) => Alloc::Mempool { pool, gfp },
         _ => return Err(EINVAL),
     })
 }
@@ -322,7 +329,9 @@ fn pairs_c(api: Api, len: usize, gfp: Gfp, iters: u32, fixture: &mut Fixture) ->
         (Api::KmemCache | Api::KmemCacheCtor, Fixture::Cache(cache)) => {
             baseline::kmem_cache(cache, gfp, iters)
         }
-        (Api::Mempool, Fixture::Pool(pool)) => baseline::mempool(pool, gfp, iters),
+        (Api::Mempool | Api::MempoolReserve, Fixture::Pool(pool)) => {
+            baseline::mempool(pool, gfp, iters)
+        }
         (Api::Vmap, Fixture::Pages(Some(blocks))) => baseline::vmap(blocks, iters),
         (Api::KmapLocal, Fixture::Pages(Some(blocks))) => {
             baseline::kmap_local(blocks.first().ok_or(EINVAL)?, iters).map(|()| 0)
@@ -441,7 +450,7 @@ fn run_rust(case: Case, len: usize, gfp: Gfp, iters: u32, fixture: &mut Fixture)
         (Api::KmemCacheCtor, Fixture::Cache(cache)) => {
             pattern_round(pattern, iters, || cache.alloc(gfp), |_| ())
         }
-        (Api::Mempool, Fixture::Pool(pool)) => {
+        (Api::Mempool | Api::MempoolReserve, Fixture::Pool(pool)) => {
             pattern_round(pattern, iters, || pool.alloc(gfp), |_| ())
         }
         (Api::Vmap, Fixture::Pages(slot)) => timed(|| vmap_loop(slot, iters)),

@@ -52,6 +52,10 @@ pub(crate) enum Api {
     KmemCacheCtor,
     /// `mempool_alloc` + `mempool_free` of a kmalloc-backed pool with its reserve idle.
     Mempool,
+    /// The same with the reserve in use: the pool's allocator fails (it refuses every
+    /// allocation that may not reclaim, which is `mempool_alloc`'s first try), so each
+    /// element comes from the reserve and goes back to it.
+    MempoolReserve,
     /// `vmap` + `vunmap` of the size's pages (single pages, allocated once per case).
     Vmap,
     /// `kmap_local_page` + `kunmap_local` of one page (allocated once per case).
@@ -70,7 +74,7 @@ pub(crate) enum Api {
 
 impl Api {
     /// Every API, in report order.
-    pub(crate) const ALL: [Api; 19] = [
+    pub(crate) const ALL: [Api; 20] = [
         Api::Kmalloc,
         Api::Kzalloc,
         Api::Krealloc,
@@ -84,6 +88,7 @@ impl Api {
         Api::KmemCache,
         Api::KmemCacheCtor,
         Api::Mempool,
+        Api::MempoolReserve,
         Api::Vmap,
         Api::KmapLocal,
         Api::KmemCacheBulk,
@@ -108,6 +113,7 @@ impl Api {
             Api::KmemCache => "kmem_cache",
             Api::KmemCacheCtor => "kmem_cache_ctor",
             Api::Mempool => "mempool",
+            Api::MempoolReserve => "mempool_reserve",
             Api::Vmap => "vmap",
             Api::KmapLocal => "kmap_local",
             Api::KmemCacheBulk => "kmem_cache_bulk",
@@ -124,15 +130,21 @@ impl Api {
 
     /// The patterns the API has: bulk APIs only batches; the allocators pairs and batches
     /// (in order and random); kmalloc, vmalloc and alloc_pages also touch their memory; the
-    /// mappings (`vmap`, `kmap_local`, `ioremap`), `krealloc` (a buffer that grows) and
-    /// `dma_coherent` pairs only.
+    /// mappings (`vmap`, `kmap_local`, `ioremap`), `krealloc` (a buffer that grows),
+    /// `mempool_reserve` (a batch would outgrow the reserve) and `dma_coherent` pairs only.
     pub(crate) fn has(self, pattern: Pattern) -> bool {
         match (self, pattern) {
             (Api::KmemCacheBulk | Api::PagesBulk, pattern) => pattern == Pattern::Batch,
             (_, Pattern::Pairs) => true,
-            (Api::Krealloc | Api::Vmap | Api::KmapLocal | Api::Ioremap | Api::DmaCoherent, _) => {
-                false
-            }
+            (
+                Api::Krealloc
+                | Api::Vmap
+                | Api::KmapLocal
+                | Api::Ioremap
+                | Api::DmaCoherent
+                | Api::MempoolReserve,
+                _,
+            ) => false,
             (_, Pattern::Batch | Pattern::Random) => true,
             (Api::Kmalloc | Api::Vmalloc | Api::Pages, Pattern::Touch) => true,
             (_, Pattern::Touch) => false,
@@ -197,8 +209,8 @@ impl Api {
             (Api::KmemCache | Api::KmemCacheCtor | Api::KmemCacheBulk, Preset::All) => {
                 &[8, 64, 512, 4 * K]
             }
-            (Api::Mempool, Preset::Quick) => &[64, 4 * K],
-            (Api::Mempool, Preset::All) => &[64, 512, 4 * K],
+            (Api::Mempool | Api::MempoolReserve, Preset::Quick) => &[64, 4 * K],
+            (Api::Mempool | Api::MempoolReserve, Preset::All) => &[64, 512, 4 * K],
             (Api::Vmap, Preset::Quick) => &[16 * K, 256 * K],
             (Api::Vmap, Preset::All) => &[4 * K, 64 * K, M],
             (Api::Ioremap, Preset::Quick) => &[4 * K],
@@ -691,6 +703,10 @@ mod tests {
         assert!(!all.contains(&"kzalloc pattern=random size=262144".to_string()));
         assert!(!all.iter().any(|c| c.starts_with("vmap pattern=batch")));
         assert!(!all.iter().any(|c| c.starts_with("mempool pattern=touch")));
+        // A batch would outgrow the pool's reserve: pairs only.
+        assert!(all.contains(&"mempool pattern=batch size=512".to_string()));
+        assert!(all.contains(&"mempool_reserve pattern=pairs size=512".to_string()));
+        assert!(!all.iter().any(|c| c.starts_with("mempool_reserve pattern=batch")));
     }
 
     #[test]

@@ -16,7 +16,10 @@
 //! - [`Backing::Slab`]: `mempool_create_slab_pool(min_nr, cache)`, holding a reference of an
 //!   `Arc<KmemCache>` without constructor (a pool hands out used elements, never re-constructed)
 //!   for as long as the pool lives;
-//! - [`Backing::Pages`]: `mempool_create_page_pool(min_nr, order)`.
+//! - [`Backing::Pages`]: `mempool_create_page_pool(min_nr, order)`;
+//! - [`Backing::KmallocReclaimOnly`]: kmalloc buffers from an allocator that fails whenever the
+//!   caller may not reclaim, which is `mempool_alloc`'s first try every time: the reserve in
+//!   use, as under memory pressure, with no fault injection (Debian's kernel has none).
 //!
 //! `mempool_alloc` with a sleeping `gfp` never fails: when the allocator fails and the reserve is
 //! empty it waits for an element to be freed. With `GFP_ATOMIC`/`GFP_NOWAIT` it returns `ENOMEM`
@@ -74,6 +77,15 @@ pub(crate) enum Backing {
         /// Order of each block, up to `MAX_PAGE_ORDER`.
         order: u32,
     },
+    /// `size`-byte kmalloc buffers, made only when the caller lets the allocator reclaim.
+    /// `mempool_alloc` tries its allocator without reclaim first, so every allocation takes an
+    /// element of the reserve while one is left (and gives it back on free); with the reserve
+    /// empty, a sleeping allocation gets a buffer from the allocator's second try and a
+    /// non-sleeping one fails.
+    KmallocReclaimOnly {
+        /// Bytes per element, 1 to `KMALLOC_MAX_SIZE`.
+        size: usize,
+    },
 }
 
 /// The largest reserve memlab creates, in elements: `mempool_init_node` keeps the reserve in one
@@ -119,8 +131,12 @@ unsafe impl Sync for Mempool {}
 /// Checks `backing` and returns its element size.
 fn element_size(backing: &Backing) -> Result<usize> {
     match backing {
-        Backing::Kmalloc { size } if *size == 0 || *size > kmalloc::MAX_SIZE => Err(EINVAL),
-        Backing::Kmalloc { size } => Ok(*size),
+        Backing::Kmalloc { size } | Backing::KmallocReclaimOnly { size }
+            if *size == 0 || *size > kmalloc::MAX_SIZE =>
+        {
+            Err(EINVAL)
+        }
+        Backing::Kmalloc { size } | Backing::KmallocReclaimOnly { size } => Ok(*size),
         // A pool hands out used elements, never re-constructed.
         Backing::Slab(cache) if cache.has_constructor() => Err(EINVAL),
         Backing::Slab(cache) => Ok(cache.object_size()),
@@ -155,6 +171,14 @@ impl Mempool {
                 // SAFETY: `1 <= min_nr <= MAX_MIN_NR` and `1 <= size <= KMALLOC_MAX_SIZE`
                 // (checked above): the reserve array and each element are valid kmalloc sizes.
                 let ptr = unsafe { generated::memlab_mempool_create_kmalloc(min_nr_c, size) };
+                (ptr, None)
+            }
+            Backing::KmallocReclaimOnly { size } => {
+                // SAFETY: As for `Backing::Kmalloc`: `1 <= min_nr <= MAX_MIN_NR` and
+                // `1 <= size <= KMALLOC_MAX_SIZE` (checked above).
+                let ptr = unsafe {
+                    generated::memlab_mempool_create_kmalloc_reclaim_only(min_nr_c, size)
+                };
                 (ptr, None)
             }
             Backing::Slab(cache) => {
@@ -421,6 +445,40 @@ mod tests {
         let b = pool.alloc(Gfp::ATOMIC)?;
         assert_eq!(pool.reserve(), 2);
         drop((a, b));
+        Ok(())
+    }
+
+    #[test]
+    fn a_reclaim_only_pool_serves_from_its_reserve_first() -> Result {
+        let pool = Mempool::new(3, Backing::KmallocReclaimOnly { size: 200 })?;
+        assert_eq!((pool.reserve(), pool.element_size()), (3, 200));
+        // A pair: the element leaves the reserve and comes back to it.
+        let element = pool.alloc(Gfp::KERNEL)?;
+        assert_eq!(pool.reserve(), 2);
+        drop(element);
+        assert_eq!(pool.reserve(), 3);
+        // Non-sleeping allocations drain the reserve, then fail: the allocator refuses them.
+        let mut held = KVec::new();
+        for left in (0..3).rev() {
+            let mut element = pool.alloc(Gfp::NOWAIT)?;
+            assert!(element.as_slice().iter().all(|&b| b == 0));
+            element.as_mut_slice().fill(0x5a);
+            held.push(element, GFP_KERNEL)?;
+            assert_eq!(pool.reserve(), left);
+        }
+        assert_eq!(pool.alloc(Gfp::NOWAIT | Gfp::NOWARN).err(), Some(ENOMEM));
+        // A sleeping one reaches the allocator's second try, with reclaim.
+        let extra = pool.alloc(Gfp::KERNEL)?;
+        assert_eq!(pool.reserve(), 0);
+        // Frees refill the reserve first; the element beyond it goes back to kfree.
+        drop(held);
+        assert_eq!(pool.reserve(), 3);
+        drop(extra);
+        assert_eq!(pool.reserve(), 3);
+        assert_eq!(
+            Mempool::new(1, Backing::KmallocReclaimOnly { size: 0 }).err(),
+            Some(EINVAL)
+        );
         Ok(())
     }
 

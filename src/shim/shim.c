@@ -240,6 +240,35 @@ struct mempool *memlab_mempool_create_page(int min_nr, int order)
 	return mempool_create_page_pool(min_nr, order);
 }
 
+/*
+ * The allocator of a pool under pressure: a kmalloc of pool_data bytes, refused (NULL) when the
+ * caller may not reclaim. mempool_alloc() first calls its allocator without
+ * __GFP_DIRECT_RECLAIM, so that call always fails and the element comes from the reserve while
+ * it lasts; the reserve's fill at creation (GFP_KERNEL) succeeds.
+ */
+static void *memlab_kmalloc_reclaim_only(gfp_t flags, void *pool_data)
+{
+	if (!(flags & __GFP_DIRECT_RECLAIM))
+		return NULL;
+	return kmalloc((size_t)pool_data, flags);
+}
+
+/*
+ * Its free: kfree(). Not mempool_kfree(): with CONFIG_SLUB_DEBUG_ON, mempool checks the poison
+ * of an element leaving the reserve of any pool whose free is mempool_kfree, but poisons only
+ * those of pools whose alloc is mempool_kmalloc.
+ */
+static void memlab_kfree_element(void *element, void *pool_data)
+{
+	kfree(element);
+}
+
+struct mempool *memlab_mempool_create_kmalloc_reclaim_only(int min_nr, size_t size)
+{
+	return mempool_create(min_nr, memlab_kmalloc_reclaim_only, memlab_kfree_element,
+			      (void *)size);
+}
+
 void *memlab_mempool_alloc(struct mempool *pool, gfp_t flags)
 {
 	return mempool_alloc(pool, flags);

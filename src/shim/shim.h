@@ -134,6 +134,12 @@ unsigned int memlab_fail_nth_disarm(void);
 struct mempool *memlab_mempool_create_kmalloc(int min_nr, size_t size);
 struct mempool *memlab_mempool_create_slab(int min_nr, struct kmem_cache *cache);
 struct mempool *memlab_mempool_create_page(int min_nr, int order);
+/*
+ * A pool of @size-byte kmalloc buffers whose allocator works only when the caller may reclaim:
+ * every mempool_alloc() takes its element from the reserve while the reserve lasts, as under
+ * memory pressure (see Backing::KmallocReclaimOnly in src/mm/mempool.rs).
+ */
+struct mempool *memlab_mempool_create_kmalloc_reclaim_only(int min_nr, size_t size);
 void *memlab_mempool_alloc(struct mempool *pool, gfp_t flags);
 /* How many elements the pool's reserve holds now (pool->curr_nr, read once). */
 int memlab_mempool_reserve(struct mempool *pool);

@@ -104,7 +104,7 @@ apis_listed() {
 	for api in $apis; do
 		grep -q "^# ratios: $api pattern=" /tmp/bench.ktap || { echo "$api did not run"; return 1; }
 	done
-	[ "$(echo "$apis" | wc -l)" -ge 19 ]
+	[ "$(echo "$apis" | wc -l)" -ge 20 ]
 }
 check bench_apis_listed_and_run apis_listed
 # Every pattern bench/apis names (after each API's last |) ran in the quick run, and only for
