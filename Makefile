@@ -6,8 +6,9 @@
 #
 #   make run            prepare Debian's stock kernel, build memlab against it, boot, load
 #                       memlab, walk the lab, show what it reports, run the benchmarks
-#                       (BENCH=quick, the default, or another spec), unload, and render the
-#                       benchmark report into out/results/
+#                       (BENCH=quick, the default, or another spec; on more kernels with
+#                       KERNELS=..., twice with AGAIN=1), unload, and render the benchmark
+#                       report into out/results/
 #   make test           the whole test suite (host tests, format, lint, VM under the debug kernel)
 #   make shell          the test VM with an interactive shell on its serial console
 #   make module         build memlab.ko against the test kernel, or against your own kernel
@@ -21,8 +22,10 @@
 
 # A kernel build tree of the user's own (`make module KDIR=...`), for scripts/module.
 export KDIR
-# The benchmark spec `make run` runs (`make run BENCH=all`), for scripts/run.
-export BENCH
+# The benchmark spec `make run` runs (`make run BENCH=all`), the kernels it runs on
+# (`make run KERNELS='stock stock-noinit perf'`) and whether it runs the first one again to show
+# that two runs agree (`make run AGAIN=1`), for scripts/run.
+export BENCH KERNELS AGAIN
 
 all: module
 

@@ -123,6 +123,16 @@ impl Api {
         }
     }
 
+    /// Whether the API frees through the vmalloc area, which unmaps lazily: `vfree`,
+    /// `vunmap` and `iounmap` leave the area for a later purge (and `kvfree` of what
+    /// `kvmalloc` got from vmalloc). Each round of these ends with that purge, timed.
+    pub(crate) fn unmaps_lazily(self) -> bool {
+        matches!(
+            self,
+            Api::Kvmalloc | Api::Vmalloc | Api::Vzalloc | Api::Vmalloc32 | Api::Vmap | Api::Ioremap
+        )
+    }
+
     /// Whether the API needs the edu device (a run skips its cases when none is bound).
     pub(crate) fn needs_device(self) -> bool {
         matches!(self, Api::Ioremap | Api::DmaCoherent)

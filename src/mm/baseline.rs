@@ -310,6 +310,15 @@ pub(crate) fn cond_resched() {
     unsafe { generated::memlab_cond_resched() };
 }
 
+/// `vm_unmap_aliases()`: purges every lazily freed vmalloc area now (unmaps them, flushes the
+/// TLB once if there were any), in the caller. Sleeps (it takes a mutex).
+pub(crate) fn purge_lazy_vmap_areas() {
+    kernel::task::might_sleep();
+    // SAFETY: `vm_unmap_aliases` takes nothing and may sleep; callers are in process context
+    // (might_sleep above reports them otherwise).
+    unsafe { generated::memlab_purge_lazy_vmap_areas() };
+}
+
 /// How often the current task has been switched out so far (`nvcsw + nivcsw`): a timed loop
 /// during which this changed also timed whatever ran in between.
 pub(crate) fn context_switches() -> u64 {

@@ -754,6 +754,11 @@ void memlab_cond_resched(void)
 	cond_resched();
 }
 
+void memlab_purge_lazy_vmap_areas(void)
+{
+	vm_unmap_aliases();
+}
+
 unsigned long memlab_context_switches(void)
 {
 	return READ_ONCE(current->nvcsw) + READ_ONCE(current->nivcsw);

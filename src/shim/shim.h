@@ -457,6 +457,9 @@ bool memlab_irqs_disabled(void);
  */
 void memlab_cond_resched(void);
 
+/* vm_unmap_aliases(): purges the lazily freed vmalloc areas now. Process context; sleeps. */
+void memlab_purge_lazy_vmap_areas(void);
+
 /**
  * memlab_context_switches() - How often the current task has been switched out, voluntarily
  * or not (its nvcsw + nivcsw): a timed loop during which this changed also timed other tasks.

@@ -157,6 +157,34 @@ class Kernels(unittest.TestCase):
         self.assertNotIn("## Kernels", report.markdown(rows, {}, "quiet", "1", UNIT))
 
 
+class TwoRuns(unittest.TestCase):
+    def rows(self, lines):
+        return report.read_rows(write_csv([HEADER] + lines))
+
+    def test_the_same_run_agrees_in_full(self):
+        self.assertEqual(report.agreement(self.rows(ROWS), self.rows(ROWS)), (8, 8, 2, 2, []))
+
+    def test_a_median_or_a_ratio_that_moved_is_named(self):
+        again = list(ROWS)
+        # kmalloc 64 c: 290 -> 291.5 (+0.52 %, and rust/c 1.014 -> 1.009: still agrees).
+        again[0] = again[0].replace(",290000,290000,", ",291500,291500,")
+        # vmalloc 4K rust: 8809 -> 8853 (+0.50 %: agrees), rust/c 1.0044 -> 1.0095 (agrees).
+        again[7] = again[7].replace(",8809000,8809000,", ",8853000,8853000,")
+        ok, medians, ratios_ok, ratios, outside = report.agreement(self.rows(ROWS),
+                                                                   self.rows(again))
+        self.assertEqual((ok, medians, ratios_ok, ratios), (7, 8, 2, 2))
+        self.assertEqual(outside, ["kmalloc pairs 64 c: median 290 then 292 (+0.52 %)"])
+        # A ratio that moves by more than 0.01.
+        again[1] = again[1].replace(",294000,294000,", ",300000,300000,")
+        outside = report.agreement(self.rows(ROWS), self.rows(again))[4]
+        self.assertIn("kmalloc pairs 64 rust/c: 1.014 then 1.029", outside)
+
+    def test_the_report_says_it(self):
+        text = report.markdown(self.rows(ROWS), {}, "quiet", "1", UNIT, None, [], self.rows(ROWS))
+        self.assertIn("again, in another boot: 8 of 8 medians within 0.5 % of the first run's, "
+                      "2 of 2 ratios against C within 0.01.", text)
+
+
 class Command(unittest.TestCase):
     """scripts/bench-report as scripts/run calls it (needs matplotlib: run in the sysroot)."""
 
@@ -169,10 +197,12 @@ class Command(unittest.TestCase):
             stock = write_run(tmp, "stock", ROWS)
             noinit = write_run(tmp, "stock-noinit", NOINIT_ROWS)
             out = os.path.join(tmp, "results")
-            done = self.run_report(stock, out, "--mode", "icount", "--kernel", noinit)
+            again = write_run(tmp, "stock-again", ROWS)
+            done = self.run_report(stock, out, "--mode", "icount", "--kernel", noinit,
+                                   "--again", again)
             self.assertEqual(done.returncode, 0, done.stderr)
             for name in ("README.md", "cost.png", "ratios.png", "kernels.png", "results.csv",
-                         "results.ktap", "results-stock-noinit.csv"):
+                         "results.ktap", "results-stock-noinit.csv", "results-again.csv"):
                 self.assertTrue(os.path.getsize(os.path.join(out, name)), name)
             with open(os.path.join(out, "README.md")) as f:
                 self.assertIn("| kmalloc | pairs | 64 | 290 | 200 | 1.45 |", f.read())
