@@ -716,7 +716,9 @@ mod tests {
         // A batch would outgrow the pool's reserve: pairs only.
         assert!(all.contains(&"mempool pattern=batch size=512".to_string()));
         assert!(all.contains(&"mempool_reserve pattern=pairs size=512".to_string()));
-        assert!(!all.iter().any(|c| c.starts_with("mempool_reserve pattern=batch")));
+        assert!(!all
+            .iter()
+            .any(|c| c.starts_with("mempool_reserve pattern=batch")));
     }
 
     #[test]
