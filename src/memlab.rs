@@ -16,6 +16,7 @@
 //!   DMA wrappers, with their device-level KUnit suite;
 //! - [`mm`]: the safe wrappers, one C API family per file, each with its KUnit suite
 //!   (`memlab_<family>`, run at insmod), failure paths proven with the kernel's fault injection;
+//!   beside them [`kthread`], scoped kernel threads pinned to CPUs (the benchmarks' threads);
 //! - the ground: [`shim`] (the FFI edge) and pure values ([`facts`], [`units`]).
 //!
 //! The module-wide globals (the cache-name registry, the edu device slot) are opened here and
@@ -60,6 +61,7 @@ mod bench;
 )]
 mod edu;
 mod facts;
+mod kthread;
 mod lab;
 #[cfg_attr(
     not(CONFIG_KUNIT = "y"),

@@ -22,6 +22,7 @@ use kernel::{
     dma::Coherent,
     page::Page,
     prelude::*,
+    sync::Arc,
     time::{
         Instant,
         Monotonic, //
@@ -168,8 +169,8 @@ pub(crate) fn serves(api: Api, size: u64) -> Result {
 pub(crate) enum Fixture {
     /// The API needs nothing.
     None,
-    /// A cache of objects of the case's size.
-    Cache(KmemCache),
+    /// A cache of objects of the case's size, shared by a case's threads.
+    Cache(Arc<KmemCache>),
     /// A kmalloc-backed pool of elements of the case's size.
     Pool(Mempool),
     /// Single pages: the case's size of them for `vmap`, one for `kmap_local`. `None` while a
@@ -187,15 +188,13 @@ impl Fixture {
     pub(crate) fn new(api: Api, size: u64) -> Result<Fixture> {
         let len = usize::try_from(size).map_err(|_| EINVAL)?;
         Ok(match api {
-            Api::KmemCache | Api::KmemCacheBulk => {
-                Fixture::Cache(KmemCache::new(c"bench_case", len, 0, SlabFlags::NONE)?)
-            }
-            Api::KmemCacheCtor => Fixture::Cache(KmemCache::with_fill(
-                c"bench_case",
-                len,
-                0,
-                SlabFlags::NONE,
-                0x5a,
+            Api::KmemCache | Api::KmemCacheBulk => Fixture::Cache(Arc::new(
+                KmemCache::new(c"bench_case", len, 0, SlabFlags::NONE)?,
+                GFP_KERNEL,
+            )?),
+            Api::KmemCacheCtor => Fixture::Cache(Arc::new(
+                KmemCache::with_fill(c"bench_case", len, 0, SlabFlags::NONE, 0x5a)?,
+                GFP_KERNEL,
             )?),
             Api::Mempool => {
                 Fixture::Pool(Mempool::new(POOL_RESERVE, Backing::Kmalloc { size: len })?)
@@ -214,6 +213,21 @@ impl Fixture {
             }
             _ => Fixture::None,
         })
+    }
+
+    /// Another handle of the same fixture, for one of a case's threads: what the threads
+    /// share is what they contend on (a cache).
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for a pool or pages, which a case of several threads does not use (only the
+    /// [`Api::threaded`] run on threads).
+    pub(crate) fn share(&self) -> Result<Fixture> {
+        match self {
+            Fixture::None => Ok(Fixture::None),
+            Fixture::Cache(cache) => Ok(Fixture::Cache(cache.clone())),
+            Fixture::Pool(_) | Fixture::Pages(_) => Err(EINVAL),
+        }
     }
 }
 
@@ -251,7 +265,9 @@ pub(crate) fn run(
         return Err(EINVAL);
     }
     let gfp = gfp(case.api);
-    let lazy = case.api.unmaps_lazily();
+    // With several threads the kernel purges as it would (from a kworker, when enough areas
+    // wait): one thread's purge would land in another's timed round.
+    let lazy = case.api.unmaps_lazily() && case.threads == 1;
     if lazy {
         // Untimed: every round starts with no lazily freed area left (see below).
         baseline::purge_lazy_vmap_areas();

@@ -125,7 +125,8 @@ fn cases(records: &[Record]) -> impl Iterator<Item = Case> + '_ {
 }
 
 /// Writes the run as KTAP: a `# key=value` header (`context`), then per variant a diagnostic
-/// line and `ok N api_pattern_size_variant`, and per case its ratios. A variant whose allocations all
+/// line and `ok N api_pattern_size_variant` (`api_pattern_size_threadsN_variant` for a case of
+/// N > 1 threads), and per case its ratios. A variant whose allocations all
 /// failed is `not ok`.
 pub(crate) fn write_ktap(
     records: &[Record],
@@ -145,14 +146,17 @@ pub(crate) fn write_ktap(
             } else {
                 "ok"
             };
-            writeln!(
+            write!(
                 f,
-                "{verdict} {n} {}_{}_{}_{}",
+                "{verdict} {n} {}_{}_{}_",
                 case.api.name(),
                 case.pattern.name(),
-                case.size,
-                r.variant.name()
+                case.size
             )?;
+            if case.threads > 1 {
+                write!(f, "threads{}_", case.threads)?;
+            }
+            writeln!(f, "{}", r.variant.name())?;
         }
         writeln!(f, "# ratios: {}", Ratios::of(records, case))?;
     }
@@ -169,11 +173,12 @@ pub(crate) fn write_csv(records: &[Record], f: &mut impl fmt::Write) -> fmt::Res
     for r in records {
         writeln!(
             f,
-            "{},{},{},{},1,{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
             r.case.api.name(),
             r.case.pattern.name(),
             r.case.size,
             r.variant.name(),
+            r.case.threads,
             r.iters,
             r.repeat,
             r.cost.min,
@@ -196,13 +201,19 @@ mod tests {
     };
 
     fn case(api: Api, pattern: Pattern, size: u64) -> Case {
-        Case { api, pattern, size }
+        Case {
+            api,
+            pattern,
+            size,
+            threads: 1,
+        }
     }
 
     const KMALLOC_64: Case = Case {
         api: Api::Kmalloc,
         pattern: Pattern::Pairs,
         size: 64,
+        threads: 1,
     };
 
     fn record(case: Case, variant: Variant, median: u64) -> Record {
@@ -306,5 +317,28 @@ mod tests {
         assert!(lines
             .iter()
             .all(|l| l.split(',').count() == CSV_HEADER.split(',').count()));
+    }
+
+    #[test]
+    fn a_case_of_threads_says_how_many() {
+        let threads = Case {
+            threads: 2,
+            ..KMALLOC_64
+        };
+        let records = [
+            record(KMALLOC_64, Variant::C, 1000),
+            record(threads, Variant::C, 1500),
+            record(threads, Variant::Rust, 1530),
+        ];
+        let mut text = String::new();
+        write_csv(&records, &mut text).unwrap();
+        assert!(text.contains("\nkmalloc,pairs,64,c,2,100,5,1499,1500,1502,1503,0,0\n"));
+        text.clear();
+        write_ktap(&records, "", &mut text).unwrap();
+        assert!(text.contains("\nok 1 kmalloc_pairs_64_c\n"));
+        assert!(text.contains("\nok 3 kmalloc_pairs_64_threads2_rust\n"));
+        // The two cases' ratios stay apart.
+        assert!(text.contains("# ratios: kmalloc pattern=pairs size=64 threads=2: rust/c=1.020"));
+        assert!(text.contains("# Summary: kmalloc pattern=pairs size=64 threads=2 variant=c "));
     }
 }

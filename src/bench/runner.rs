@@ -9,6 +9,11 @@
 //! times, and the report counts the retries. (A guest script should still wait for the boot
 //! to settle first, as `qemu/bench` does.)
 //!
+//! A case of N threads runs each round on N kernel threads at once, thread `i` pinned to CPU
+//! `i` ([`crate::kthread::on_cpus`]), each with its own handle of the case's fixture: every
+//! thread's cost per allocation is a sample (`repeat` × N of them), and such rounds are not
+//! taken again (the threads' wall-clock spread is what they show).
+//!
 //! Time is the kernel's monotonic clock, read by [`cases`] around each round: nanoseconds under
 //! KVM or TCG, guest instructions under QEMU's `-icount shift=0` (`scripts/vm run --icount`).
 
@@ -41,7 +46,7 @@ use crate::{
             MAX_REPEATS, //
         },
     },
-    edu,
+    edu, kthread,
     mm::baseline,
 };
 
@@ -59,7 +64,7 @@ const RETRIES: u32 = 3;
 /// # Errors
 ///
 /// `EINVAL` for a size an API does not serve (e.g. an `alloc_pages` size that is not a power of
-/// two pages), before anything runs; then `EOPNOTSUPP` when a debugging gate is on and the spec
+/// two pages) or more threads than CPUs online, before anything runs; then `EOPNOTSUPP` when a debugging gate is on and the spec
 /// does not say `gates=allow` (see [`crate::bench::host`]); `ENODEV` when every case needs the
 /// edu device and none is bound (cases that need it are skipped otherwise, with a line in the
 /// kernel log); `ENOMEM` if `records` cannot grow
@@ -68,6 +73,14 @@ const RETRIES: u32 = 3;
 pub(crate) fn run(spec: &Spec, host: &Host, records: &mut KVec<Record>) -> Result {
     for case in spec.cases() {
         cases::serves(case.api, case.size)?;
+    }
+    if spec.max_threads() > host.cpus {
+        pr_info!(
+            "bench: threads={} needs as many CPUs online, and {} are\n",
+            spec.max_threads(),
+            host.cpus
+        );
+        return Err(EINVAL);
     }
     if !host.gates().none() && !spec.allow_gates {
         pr_info!(
@@ -105,12 +118,29 @@ pub(crate) fn run(spec: &Spec, host: &Host, records: &mut KVec<Record>) -> Resul
         let mut retried = [0u32; Variant::ALL.len()];
         let mut fixture = Fixture::new(case.api, case.size)?;
         let iters = spec.iters_for(case.size);
+        let threads = case.threads as usize;
         for variant in variants() {
+            if threads > 1 {
+                for round in threaded_round(case, variant, iters, &fixture)? {
+                    failed[variant as usize] += round?.failed;
+                }
+                continue;
+            }
             failed[variant as usize] += cases::run(case, variant, iters, &mut fixture)?.failed;
         }
         for round in 0..spec.repeat as usize {
             for variant in variants() {
                 let i = variant as usize;
+                if threads > 1 {
+                    let rounds = threaded_round(case, variant, iters, &fixture)?;
+                    for (thread, timed) in rounds.into_iter().enumerate() {
+                        let timed = timed?;
+                        failed[i] += timed.failed;
+                        samples[i][round * threads + thread] =
+                            timed.nanos * 1000 / u64::from(iters);
+                    }
+                    continue;
+                }
                 for attempt in 0..=RETRIES {
                     baseline::cond_resched();
                     let switches = baseline::context_switches();
@@ -129,7 +159,7 @@ pub(crate) fn run(spec: &Spec, host: &Host, records: &mut KVec<Record>) -> Resul
         }
         for variant in variants() {
             let i = variant as usize;
-            let Some(cost) = Summary::of(&mut samples[i][..spec.repeat as usize]) else {
+            let Some(cost) = Summary::of(&mut samples[i][..spec.repeat as usize * threads]) else {
                 continue;
             };
             let record = Record {
@@ -147,6 +177,20 @@ pub(crate) fn run(spec: &Spec, host: &Host, records: &mut KVec<Record>) -> Resul
         pr_info!("bench: {}\n", Log(Ratios::of(&records[first..], case)));
     }
     Ok(())
+}
+
+/// One round of `case` by `variant` on `case.threads` pinned kernel threads at once, each with
+/// its own handle of `fixture`: each thread's round, in thread order.
+fn threaded_round(
+    case: Case,
+    variant: Variant,
+    iters: u32,
+    fixture: &Fixture,
+) -> Result<KVec<Result<cases::Round>>> {
+    kthread::on_cpus(case.threads as usize, &|_| {
+        let mut mine = fixture.share()?;
+        cases::run(case, variant, iters, &mut mine)
+    })
 }
 
 /// A pure value printed by the kernel's printing macros, which take `kernel::fmt::Display`.

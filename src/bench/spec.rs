@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! What `bench/run` is asked to measure: `[quick|all] [api=A[,A..]] [pattern=P[,P..]]
-//! [size=S[,S..]] [iters=N] [repeat=N] [variants=V[,V..]] [gates=allow|refuse]`, where a preset
-//! (`quick`, `all`) gives the APIs, patterns, sizes, iters and repeats the keys after it do not,
-//! and without one `api=` is required.
+//! [size=S[,S..]] [threads=N[,N..]] [iters=N] [repeat=N] [variants=V[,V..]]
+//! [gates=allow|refuse]`, where a preset (`quick`, `all`) gives the APIs, patterns, sizes, iters
+//! and repeats the keys after it do not, and without one `api=` is required.
 //!
-//! A case is an API, a pattern and a size ([`Case`]); [`Spec::cases`] lists a spec's cases.
+//! A case is an API, a pattern, a size and a number of threads ([`Case`]); [`Spec::cases`]
+//! lists a spec's cases. A case of N threads runs the same loop on N kernel threads at once,
+//! each pinned to its own CPU: the contention of the allocators the issue names (kmalloc,
+//! kmem_cache, alloc_pages, vmalloc; [`Api::threaded`]).
 //!
 //! Pure logic, tested on the host. Every refusal is `EINVAL` with a one-line reason, except a
 //! run too long to be worth starting (`iters` × `repeat` above [`MAX_CALLS`]): `E2BIG`.
@@ -125,11 +128,21 @@ impl Api {
 
     /// Whether the API frees through the vmalloc area, which unmaps lazily: `vfree`,
     /// `vunmap` and `iounmap` leave the area for a later purge (and `kvfree` of what
-    /// `kvmalloc` got from vmalloc). Each round of these ends with that purge, timed.
+    /// `kvmalloc` got from vmalloc). Each round of these on one thread ends with that purge,
+    /// timed.
     pub(crate) fn unmaps_lazily(self) -> bool {
         matches!(
             self,
             Api::Kvmalloc | Api::Vmalloc | Api::Vzalloc | Api::Vmalloc32 | Api::Vmap | Api::Ioremap
+        )
+    }
+
+    /// Whether the API runs on several threads (`threads=N`): the allocators whose contention
+    /// is worth seeing, kmalloc, kmem_cache, alloc_pages and vmalloc.
+    pub(crate) fn threaded(self) -> bool {
+        matches!(
+            self,
+            Api::Kmalloc | Api::KmemCache | Api::Pages | Api::Vmalloc
         )
     }
 
@@ -236,10 +249,14 @@ pub(crate) struct ApiList;
 
 impl fmt::Display for ApiList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
+        write!(
             f,
-            "# api: quick sizes | all sizes (bytes) | patterns; variants: c rust kernel"
+            "# api: quick sizes | all sizes (bytes) | patterns; variants: c rust kernel; threads=N>1:"
         )?;
+        for api in Api::ALL.into_iter().filter(|api| api.threaded()) {
+            write!(f, " {}", api.name())?;
+        }
+        writeln!(f)?;
         for api in Api::ALL {
             write!(f, "{}:", api.name())?;
             for preset in [Preset::Quick, Preset::All] {
@@ -310,12 +327,15 @@ impl Pattern {
     }
 }
 
-/// One case of a run: an API, a pattern and a size. Its variants are timed against each other.
+/// One case of a run: an API, a pattern, a size, and how many threads run it at once (1 to
+/// [`MAX_THREADS`], more than 1 only for an [`Api::threaded`]). Its variants are timed against
+/// each other.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Case {
     pub(crate) api: Api,
     pub(crate) pattern: Pattern,
     pub(crate) size: u64,
+    pub(crate) threads: u32,
 }
 
 impl fmt::Display for Case {
@@ -326,7 +346,11 @@ impl fmt::Display for Case {
             self.api.name(),
             self.pattern.name(),
             self.size
-        )
+        )?;
+        if self.threads > 1 {
+            write!(f, " threads={}", self.threads)?;
+        }
+        Ok(())
     }
 }
 
@@ -406,6 +430,8 @@ impl Preset {
 pub(crate) const MAX_SIZES: usize = 8;
 /// The most alloc+free pairs one case may make per variant (`iters` × `repeat`).
 pub(crate) const MAX_CALLS: u64 = 10_000_000;
+/// The most threads a case may run on (`threads=`); a run also needs that many CPUs online.
+pub(crate) const MAX_THREADS: u32 = 32;
 
 /// A parsed `bench/run` spec.
 ///
@@ -414,7 +440,9 @@ pub(crate) const MAX_CALLS: u64 = 10_000_000;
 /// `apis` and `variants` name at least one of each, and so does `patterns` when it is not 0
 /// (each API's preset patterns); `iters` and `repeat` are at least 1,
 /// `repeat` at most [`MAX_REPEATS`], and their product at most [`MAX_CALLS`]; `sizes` is empty (each API's preset sweep) or has
-/// 1 to [`MAX_SIZES`] nonzero sizes.
+/// 1 to [`MAX_SIZES`] nonzero sizes; `threads` has at least one bit, bit `n - 1` for `n`
+/// threads, and `repeat` × the most threads is at most [`MAX_REPEATS`] (one sample per thread
+/// and round).
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Spec {
     apis: u32,
@@ -422,6 +450,7 @@ pub(crate) struct Spec {
     preset: Preset,
     sizes: [u64; MAX_SIZES],
     sizes_len: usize,
+    threads: u32,
     /// Allocations (each with its free) per timed repeat: N of [`Pattern`].
     pub(crate) iters: u32,
     /// Timed repeats per variant (after one untimed warm-up repeat).
@@ -487,6 +516,15 @@ impl Spec {
                         spec.sizes_len += 1;
                     }
                 }
+                "threads" => {
+                    spec.threads = 0;
+                    for n in value.split(',') {
+                        match count(key, n)? {
+                            n @ 1..=MAX_THREADS => spec.threads |= 1 << (n - 1),
+                            _ => return Err(refuse!(Inval, "threads={n}: 1 to {MAX_THREADS}")),
+                        }
+                    }
+                }
                 "iters" => spec.iters = count(key, value)?,
                 "repeat" => {
                     spec.repeat = count(key, value)?;
@@ -510,7 +548,7 @@ impl Spec {
                 _ => {
                     return Err(refuse!(
                         Inval,
-                        "'{key}': unknown key (api, pattern, size, iters, repeat, variants, gates)"
+                        "'{key}': unknown key (api, pattern, size, threads, iters, repeat, variants, gates)"
                     ))
                 }
             }
@@ -521,7 +559,14 @@ impl Spec {
         if spec.cases().next().is_none() {
             return Err(refuse!(
                 Inval,
-                "no case: the APIs named have none of the patterns named (bench/apis lists them)"
+                "no case: the APIs named have none of the patterns or thread counts named (bench/apis lists them)"
+            ));
+        }
+        let samples = spec.repeat as usize * spec.max_threads() as usize;
+        if samples > MAX_REPEATS {
+            return Err(refuse!(
+                Inval,
+                "repeat x threads = {samples}: at most {MAX_REPEATS} samples per variant"
             ));
         }
         let calls = u64::from(spec.iters) * u64::from(spec.repeat);
@@ -542,6 +587,7 @@ impl Spec {
             preset,
             sizes: [0; MAX_SIZES],
             sizes_len: 0,
+            threads: 1,
             iters,
             repeat,
             variants: Variant::ALL.iter().fold(0, |bits, v| bits | v.bit()),
@@ -574,14 +620,34 @@ impl Spec {
             && (pattern == Pattern::Pairs || size <= self.preset.pattern_sizes_up_to())
     }
 
-    /// The cases to time, in report order: by API, then size, then pattern.
+    /// The thread counts the spec names, ascending.
+    fn thread_counts(&self) -> impl Iterator<Item = u32> + '_ {
+        (1..=MAX_THREADS).filter(|n| self.threads & (1 << (n - 1)) != 0)
+    }
+
+    /// The most threads a case of the spec runs on.
+    pub(crate) fn max_threads(&self) -> u32 {
+        self.thread_counts().last().unwrap_or(1)
+    }
+
+    /// The cases to time, in report order: by API, then size, then pattern, then threads (more
+    /// than one only for the [`Api::threaded`]).
     pub(crate) fn cases(&self) -> impl Iterator<Item = Case> + '_ {
         self.apis().flat_map(move |api| {
             self.sizes(api).iter().flat_map(move |&size| {
                 Pattern::ALL
                     .into_iter()
                     .filter(move |&pattern| self.times(api, pattern, size))
-                    .map(move |pattern| Case { api, pattern, size })
+                    .flat_map(move |pattern| {
+                        self.thread_counts()
+                            .filter(move |&threads| threads == 1 || api.threaded())
+                            .map(move |threads| Case {
+                                api,
+                                pattern,
+                                size,
+                                threads,
+                            })
+                    })
             })
         })
     }
@@ -719,6 +785,45 @@ mod tests {
         assert!(!all
             .iter()
             .any(|c| c.starts_with("mempool_reserve pattern=batch")));
+    }
+
+    #[test]
+    fn threads_run_the_threaded_apis_once_per_count() {
+        assert_eq!(
+            cases("api=kmalloc,kzalloc,vmalloc pattern=pairs size=4K threads=2,1"),
+            [
+                "kmalloc pattern=pairs size=4096",
+                "kmalloc pattern=pairs size=4096 threads=2",
+                "kzalloc pattern=pairs size=4096",
+                "vmalloc pattern=pairs size=4096",
+                "vmalloc pattern=pairs size=4096 threads=2",
+            ]
+        );
+        let spec = Spec::parse("quick threads=4").unwrap();
+        assert_eq!(spec.max_threads(), 4);
+        assert!(spec
+            .cases()
+            .all(|case| case.threads == 4 && case.api.threaded()));
+        assert!(spec.cases().any(|case| case.api == Api::KmemCache));
+        assert_eq!(Spec::parse("quick").unwrap().max_threads(), 1);
+    }
+
+    #[test]
+    fn bad_thread_counts_are_refused() {
+        for text in [
+            "api=kmalloc threads=0",
+            "api=kmalloc threads=33",
+            "api=kmalloc threads=two",
+            "api=kmalloc threads=",
+            // No API named runs on threads.
+            "api=kzalloc,mempool threads=2",
+            // 5 rounds x 16 threads: more samples than a variant keeps.
+            "api=kmalloc threads=16",
+        ] {
+            assert_eq!(refused(text), Errno::Inval, "{text}");
+        }
+        assert!(Spec::parse("api=kmalloc threads=16 repeat=4").is_ok());
+        assert!(Spec::parse("api=kzalloc,kmalloc threads=2").is_ok());
     }
 
     #[test]

@@ -754,6 +754,27 @@ void memlab_cond_resched(void)
 	cond_resched();
 }
 
+struct task_struct *memlab_kthread_run_on(int (*fn)(void *), void *data, unsigned int cpu)
+{
+	struct task_struct *task;
+
+	/* memlab's guests do not unplug CPUs; a CPU that goes while this runs is not handled. */
+	if (cpu >= nr_cpu_ids || !cpu_online(cpu))
+		return ERR_PTR(-EINVAL);
+	task = kthread_create(fn, data, "memlab_bench/%u", cpu);
+	if (IS_ERR(task))
+		return task;
+	kthread_bind(task, cpu);
+	get_task_struct(task);
+	wake_up_process(task);
+	return task;
+}
+
+int memlab_kthread_join(struct task_struct *task)
+{
+	return kthread_stop_put(task);
+}
+
 void memlab_purge_lazy_vmap_areas(void)
 {
 	vm_unmap_aliases();

@@ -14,6 +14,7 @@
 
 #include <linux/highmem.h>
 #include <linux/io.h>
+#include <linux/kthread.h>
 #include <linux/mempool.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -456,6 +457,26 @@ bool memlab_irqs_disabled(void);
  * Context: process context, may sleep.
  */
 void memlab_cond_resched(void);
+
+/**
+ * memlab_kthread_run_on() - Creates a kernel thread running @fn(@data), binds it to @cpu,
+ * takes a reference of its task (for memlab_kthread_join()) and wakes it.
+ * @fn: the thread's function; what it returns, memlab_kthread_join() returns.
+ * @data: @fn's argument.
+ * @cpu: an online CPU.
+ *
+ * Context: process context, may sleep.
+ * Return: the task, or an ERR_PTR: -EINVAL for a CPU that is not online, or kthread_create()'s.
+ */
+struct task_struct *memlab_kthread_run_on(int (*fn)(void *), void *data, unsigned int cpu);
+/**
+ * memlab_kthread_join() - kthread_stop_put(): waits until the function of @task, a thread of
+ * memlab_kthread_run_on(), has returned, and drops the reference.
+ *
+ * Context: process context, sleeps.
+ * Return: what the function returned.
+ */
+int memlab_kthread_join(struct task_struct *task);
 
 /* vm_unmap_aliases(): purges the lazily freed vmalloc areas now. Process context; sleeps. */
 void memlab_purge_lazy_vmap_areas(void);

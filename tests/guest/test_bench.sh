@@ -136,6 +136,26 @@ check bench_pages_not_power_of_two_einval bench_refused EINVAL 'api=alloc_pages 
 check bench_too_many_calls_e2big bench_refused E2BIG 'api=kmalloc iters=10000000 repeat=2'
 check bench_busy_while_running busy_while_running
 
+# Cases of several threads: with 2 CPUs or more, threads=2 runs the threaded APIs (kmalloc,
+# kmem_cache, alloc_pages, vmalloc) on 2 pinned kernel threads, and only them; more threads than
+# CPUs online is EINVAL. (Under icount the guest has one CPU: only the refusal is checked.)
+cpus=$(grep -c '^processor' /proc/cpuinfo)
+threads_run() {
+	echo "api=kmalloc,kmem_cache,kzalloc pattern=pairs size=64 threads=1,2 iters=50 repeat=2 gates=allow" >"$bench/run" ||
+		return 1
+	for row in kmalloc,pairs,64,c,2, kmalloc,pairs,64,rust,2, kmem_cache,pairs,64,c,2, \
+		kmem_cache,pairs,64,rust,2, kzalloc,pairs,64,c,1,; do
+		grep -q "^$row" "$bench/results.csv" || { echo "no row $row..."; return 1; }
+	done
+	! grep -q '^kzalloc,pairs,64,[a-z]*,2,' "$bench/results.csv" &&
+		grep -q '^ok [0-9]* kmem_cache_pairs_64_threads2_rust$' "$bench/results" &&
+		grep -q '^# ratios: kmalloc pattern=pairs size=64 threads=2: rust/c=' "$bench/results"
+}
+if [ "$cpus" -ge 2 ]; then
+	check bench_threads_run threads_run
+fi
+check bench_more_threads_than_cpus_einval bench_refused EINVAL "api=kmalloc threads=$((cpus + 1)) repeat=1 gates=allow"
+
 # Without the edu device, a spec of device cases only is ENODEV, and another runs without them.
 without_edu() {
 	driver=/sys/bus/pci/drivers/memlab_edu

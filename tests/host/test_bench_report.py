@@ -185,6 +185,34 @@ class TwoRuns(unittest.TestCase):
                       "2 of 2 ratios against C within 0.01.", text)
 
 
+THREAD_ROWS = [
+    "kmalloc,pairs,64,c,1,1000,5,150000,155000,160000,160000,0,0",
+    "kmalloc,pairs,64,c,2,1000,5,300000,310000,330000,330000,0,0",
+    "kmalloc,pairs,64,rust,2,1000,5,302000,312000,331000,331000,0,0",
+]
+
+
+class Threads(unittest.TestCase):
+    def setUp(self):
+        self.rows = report.read_rows(write_csv([HEADER] + THREAD_ROWS))
+
+    def test_a_case_of_threads_is_set_beside_its_single_thread(self):
+        lines = report.threads_table(self.rows, "tsc")
+        self.assertIn("| kmalloc | pairs | 64 | c | 155 | 2 | 310 (300–330) | 2.00 |", lines)
+        # No single-thread rust row: no quotient.
+        self.assertIn("| kmalloc | pairs | 64 | rust |  | 2 | 312 (302–331) |  |", lines)
+        self.assertFalse(any("not to be trusted" in line for line in lines))
+        self.assertTrue(any("`kvm-clock`, not `tsc`" in line
+                            for line in report.threads_table(self.rows, "kvm-clock")))
+
+    def test_the_main_table_keeps_to_one_thread(self):
+        text = report.markdown(self.rows, {}, "quiet", "1", UNIT)
+        self.assertIn("| kmalloc | pairs | 64 | 1000 | 155 (150) |", text)
+        self.assertNotIn("310 (300)", text)
+        self.assertEqual(report.threads_table(report.read_rows(write_csv([HEADER] + ROWS)),
+                                              "tsc"), [])
+
+
 class Command(unittest.TestCase):
     """scripts/bench-report as scripts/run calls it (needs matplotlib: run in the sysroot)."""
 
@@ -198,14 +226,20 @@ class Command(unittest.TestCase):
             noinit = write_run(tmp, "stock-noinit", NOINIT_ROWS)
             out = os.path.join(tmp, "results")
             again = write_run(tmp, "stock-again", ROWS)
+            threads = write_run(tmp, "stock-threads", THREAD_ROWS)
             done = self.run_report(stock, out, "--mode", "icount", "--kernel", noinit,
-                                   "--again", again)
+                                   "--again", again, "--threads", threads)
             self.assertEqual(done.returncode, 0, done.stderr)
             for name in ("README.md", "cost.png", "ratios.png", "kernels.png", "results.csv",
-                         "results.ktap", "results-stock-noinit.csv", "results-again.csv"):
+                         "results.ktap", "results-stock-noinit.csv", "results-again.csv",
+                         "results-threads.csv"):
                 self.assertTrue(os.path.getsize(os.path.join(out, name)), name)
             with open(os.path.join(out, "README.md")) as f:
-                self.assertIn("| kmalloc | pairs | 64 | 290 | 200 | 1.45 |", f.read())
+                text = f.read()
+            self.assertIn("| kmalloc | pairs | 64 | 290 | 200 | 1.45 |", text)
+            # No clocksource file in the threads run: unknown, and said so.
+            self.assertIn("| kmalloc | pairs | 64 | c | 155 | 2 | 310 (300–330) | 2.00 |", text)
+            self.assertIn("`unknown`, not `tsc`", text)
 
     def test_a_broken_or_twice_named_run_is_refused(self):
         with tempfile.TemporaryDirectory() as tmp:
