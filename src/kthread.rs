@@ -68,12 +68,12 @@ struct Start {
 ///
 /// # Invariants
 ///
-/// Each task is a thread of `memlab_kthread_run_on` whose reference has not been dropped, running
-/// [`thread_main`] over a job that outlives `self`; `released` says whether `start` was
-/// released.
+/// Each task present is a thread of `memlab_kthread_run_on` whose reference has not been
+/// dropped, running [`thread_main`] over a job that outlives `self`; `released` says whether
+/// `start` was released.
 struct Spawned<'a> {
     start: &'a Start,
-    tasks: KVec<NonNull<bindings::task_struct>>,
+    tasks: KVec<Option<NonNull<bindings::task_struct>>>,
     released: bool,
 }
 
@@ -97,9 +97,9 @@ impl Spawned<'_> {
 impl Drop for Spawned<'_> {
     fn drop(&mut self) {
         self.release(false);
-        for task in self.tasks.drain_all() {
+        for task in self.tasks.iter_mut().filter_map(Option::take) {
             // SAFETY: `task` is a thread of `memlab_kthread_run_on` whose reference is held (type
-            // invariant) and dropped here, once: `drain_all` takes it out of the list. The thread
+            // invariant) and dropped here, once: `take` leaves `None` in its place. The thread
             // was released above, so its function returns and the join ends.
             unsafe { generated::memlab_kthread_join(task.as_ptr()) };
         }
@@ -169,13 +169,18 @@ pub(crate) fn on_cpus<T: Send>(n: usize, work: &(dyn Fn(usize) -> T + Sync)) -> 
     }
     // From here on `jobs` neither grows nor moves its elements until it is dropped, after
     // `spawned` (declared later, dropped first) has joined every thread.
+    // A place for every task before the first exists, so that keeping one cannot fail.
+    let mut tasks = KVec::with_capacity(n, GFP_KERNEL)?;
+    for _ in 0..n {
+        tasks.push(None, GFP_KERNEL)?;
+    }
     // INVARIANT: No task yet, not released.
     let mut spawned = Spawned {
         start: &start,
-        tasks: KVec::with_capacity(n, GFP_KERNEL)?,
+        tasks,
         released: false,
     };
-    for (cpu, job) in jobs.iter().enumerate() {
+    for ((cpu, job), place) in jobs.iter().enumerate().zip(spawned.tasks.iter_mut()) {
         let cpu = u32::try_from(cpu).map_err(|_| EINVAL)?;
         let data = core::ptr::from_ref(job).cast_mut().cast::<c_void>();
         // SAFETY: `thread_main::<T>` runs over `data`, a `Job<'_, T>` that outlives the thread:
@@ -183,11 +188,8 @@ pub(crate) fn on_cpus<T: Send>(n: usize, work: &(dyn Fn(usize) -> T + Sync)) -> 
         let task = unsafe { generated::memlab_kthread_run_on(Some(thread_main::<T>), data, cpu) };
         let task = NonNull::new(from_err_ptr(task)?).ok_or(ENOMEM)?;
         // INVARIANT: A thread of `memlab_kthread_run_on`, its reference held, over a job that
-        // outlives `spawned`. (`tasks` has room for `n`: the push does not allocate.)
-        spawned
-            .tasks
-            .push_within_capacity(task)
-            .map_err(|_| ENOMEM)?;
+        // outlives `spawned`.
+        *place = Some(task);
     }
     spawned.run();
     let mut results = KVec::with_capacity(n, GFP_KERNEL)?;

@@ -64,10 +64,10 @@ const RETRIES: u32 = 3;
 /// # Errors
 ///
 /// `EINVAL` for a size an API does not serve (e.g. an `alloc_pages` size that is not a power of
-/// two pages) or more threads than CPUs online, before anything runs; then `EOPNOTSUPP` when a debugging gate is on and the spec
-/// does not say `gates=allow` (see [`crate::bench::host`]); `ENODEV` when every case needs the
-/// edu device and none is bound (cases that need it are skipped otherwise, with a line in the
-/// kernel log); `ENOMEM` if `records` cannot grow
+/// two pages) or more threads than CPUs online, before anything runs; then `EOPNOTSUPP` when a
+/// debugging gate is on and the spec does not say `gates=allow` (see [`crate::bench::host`]);
+/// `ENODEV` when every case needs the edu device and none is bound (cases that need it are
+/// skipped otherwise, with a line in the kernel log); `ENOMEM` if `records` cannot grow
 /// or a case's [`Fixture`] cannot be made; `ETIME` past [`TIME_CAP_S`] (the records of the
 /// cases done are kept).
 pub(crate) fn run(spec: &Spec, host: &Host, records: &mut KVec<Record>) -> Result {
