@@ -3,7 +3,8 @@
 # task that sends the commands (task-filter, /proc/self/make-it-fail: tests/guest/labbatch.c):
 # at 10 % and at 100 %, every alloc, create and map either succeeds or fails with ENOMEM, and
 # the ENOMEM column of `stats` grew, per API, by exactly what the commands answered. With only
-# fail_page_alloc at 100 %, a page-backed mempool still hands out its reserve, then ENOMEM.
+# fail_page_alloc at 100 % (for allocations that may not sleep), a page-backed mempool still
+# hands out its reserve, then ENOMEM.
 # Every run ends with `free all`; the suite's kmemleak scans judge what is left. Sourced by
 # tests/guest/suite with memlab loaded.
 
@@ -113,12 +114,18 @@ fault_run() {
 
 # A page pool's reserve outlives its allocator: with fail_page_alloc at 100 % (slab allocations
 # fine, so the lab's own files can be made), 2 elements, then ENOMEM.
+# Only the allocations that may not sleep fail (ignore-gfp-wait): the pool's, whose first try
+# never reclaims, and pg's GFP_NOWAIT; not the lab's own bookkeeping (the dentry and inode of each
+# object's data/ file, GFP_KERNEL), which would make the answers depend on what those slab caches
+# happen to hold.
 reserve_run() {
 	lab 'pool create ppool 2 pages:0' || return 1
-	printf 'alloc pe1 pool:ppool\nalloc pe2 pool:ppool\nalloc pe3 pool:ppool\nalloc pg pages 0\n' \
+	printf 'alloc pe1 pool:ppool\nalloc pe2 pool:ppool\nalloc pe3 pool:ppool\nalloc pg pages 0 gfp=GFP_NOWAIT\n' \
 		>/tmp/faults.cmd
-	faults 100 fail_page_alloc && "$batch" -f /tmp/faults.cmd >/tmp/faults.out
+	echo Y >"$debugfs/fail_page_alloc/ignore-gfp-wait" &&
+		faults 100 fail_page_alloc && "$batch" -f /tmp/faults.cmd >/tmp/faults.out
 	status=$?
+	echo N >"$debugfs/fail_page_alloc/ignore-gfp-wait" || return 1
 	faults_off || return 1
 	cat /tmp/faults.out
 	[ "$status" -eq 0 ] &&
