@@ -18,12 +18,19 @@ LINUX_DEBIAN_VERSION=7.3.4-1~bpo13+1
 STOCK_RELEASE=7.3.4+deb13-amd64   # the stock kernel's release (uname -r) and package ABI name
 DEBIAN_SUITE=trixie       # suite of the build sysroot
 # dwarves (pahole) and openssl: Debian's config keeps DEBUG_INFO_BTF and module signing only
-# where they are installed. python3-matplotlib: the benchmark report's plots.
+# where they are installed. python3-matplotlib: the benchmark report's plots. qemu-system-arm,
+# gcc-arm-linux-gnueabihf and libc6-dev-armhf-cross (a recommendation apt here does not
+# install): the ARMv7 guest and the static tools its checks run.
 SYSROOT_PACKAGES=(
   build-essential flex bison bc libelf-dev libssl-dev cpio kmod xz-utils python3
   rustc rust-src rustfmt rust-clippy cargo bindgen clang lld llvm libclang-dev
-  busybox-static qemu-system-x86 dwarves openssl python3-matplotlib
+  busybox-static qemu-system-x86 qemu-system-arm gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
+  dwarves openssl python3-matplotlib
 )
+# The ARMv7 guest's userland (armhf), unpacked under $ARMHF_ROOT in the sysroot: Debian cannot
+# install busybox-static for two architectures at once.
+ARMHF_PACKAGES=(busybox-static)
+ARMHF_ROOT=/opt/armhf
 # From $DEBIAN_SUITE-backports, all at $LINUX_DEBIAN_VERSION: the source every profile builds,
 # and the stock kernel's image, modules and headers.
 STOCK_PACKAGES=(
@@ -133,7 +140,8 @@ short_hash() { sha256sum | cut -c1-12; }
 # The sysroot's key covers everything that decides its contents.
 sysroot_key() {
   printf '%s\n' "$DEBIAN_SUITE" "linux-source-$LINUX_SERIES=$LINUX_DEBIAN_VERSION" \
-    "${SYSROOT_PACKAGES[@]}" "${STOCK_PACKAGES[@]}" | short_hash
+    "${SYSROOT_PACKAGES[@]}" "${STOCK_PACKAGES[@]}" "armhf:${ARMHF_PACKAGES[@]}" "$ARMHF_ROOT" |
+    short_hash
 }
 SYSROOT=$MEMLAB_CACHE/sysroot-$DEBIAN_SUITE-$(sysroot_key)
 
