@@ -64,8 +64,14 @@ const VENDOR_QEMU: u16 = 0x1234;
 const DEVICE_EDU: u16 = 0x11e8;
 /// What the identification register reads: version 1.0, magic 0xed.
 pub(crate) const IDENTIFICATION: u32 = 0x0100_00ed;
-/// The DMA engine's address width (edu's default `dma_mask`).
+/// The DMA engine's address width: edu's default `dma_mask` (28 bits) on x86_64. On arm, the
+/// `virt` machine's RAM starts at 1 GiB, out of 28 bits' reach: memlab's VM starts edu there with
+/// `dma_mask=0xffffffff` (`scripts/vm`).
+#[cfg(not(CONFIG_ARM))]
 pub(crate) const DMA_ADDRESS_BITS: u32 = 28;
+/// See above.
+#[cfg(CONFIG_ARM)]
+pub(crate) const DMA_ADDRESS_BITS: u32 = 32;
 /// The size of the device's DMA buffer.
 pub(crate) const DEVICE_BUFFER_SIZE: usize = 4096;
 /// How long a transfer sleeps between two polls of the command register, in milliseconds.
@@ -105,7 +111,7 @@ mod regs {
 ///
 /// - `pdev` is bound to memlab's driver, enabled and bus master for as long as this value exists
 ///   (the driver's unbind takes it out of the slot and drops it); once it is in the slot, its DMA
-///   masks are set to 28 bits.
+///   masks are set to [`DMA_ADDRESS_BITS`].
 /// - `regs` maps its BAR 0.
 /// - `kept` holds the buffers and windows kept for others (see [`kept`]); it is declared before
 ///   `regs`, so its windows are unmapped before `regs` releases the claim of BAR 0.
@@ -274,11 +280,11 @@ fn transfer(
         Direction::ToDevice => (ram, device, regs::DMA_RUN),
         Direction::FromDevice => (device, ram, regs::DMA_RUN | regs::DMA_TO_RAM),
     };
-    bar.write64(regs::DMA_SOURCE, source)?;
-    bar.write64(regs::DMA_DESTINATION, destination)?;
+    write_register(bar, regs::DMA_SOURCE, source)?;
+    write_register(bar, regs::DMA_DESTINATION, destination)?;
     // CAST: `len <= 4096`.
-    bar.write64(regs::DMA_COUNT, len as u64)?;
-    bar.write64(regs::DMA_COMMAND, command)?;
+    write_register(bar, regs::DMA_COUNT, len as u64)?;
+    write_register(bar, regs::DMA_COMMAND, command)?;
     // The engine runs from a timer 100 ms (guest time) later. `buf` stays borrowed mutably until
     // the device reports completion: only then may the CPU touch or free it, so this waits for as
     // long as that takes, and no error may end the wait early.
@@ -297,8 +303,39 @@ fn transfer(
 fn dma_running(bar: &IoMapping) -> bool {
     // The command register lies inside BAR 0 (`bind` refuses a smaller BAR), so the read cannot
     // fail; if it ever did, "still running" is the answer that keeps the buffer safe.
-    bar.read64(regs::DMA_COMMAND)
-        .map_or(true, |command| command & regs::DMA_RUN != 0)
+    read_register(bar, regs::DMA_COMMAND).map_or(true, |command| command & regs::DMA_RUN != 0)
+}
+
+/// Writes one of the engine's 64-bit registers: `writeq` where the kernel has it (64-bit). A
+/// 32-bit kernel has no `writeq`; there one 32-bit write sets the whole register (edu takes a
+/// 4-byte write at a DMA register as its new value, upper half zero), which holds every value
+/// the engine takes from a 32-bit DMA mask.
+///
+/// # Errors
+///
+/// As [`IoMapping::write32`]; `ERANGE` for a value above 32 bits on a 32-bit kernel.
+fn write_register(bar: &IoMapping, offset: usize, value: u64) -> Result {
+    #[cfg(CONFIG_64BIT)]
+    {
+        bar.write64(offset, value)
+    }
+    #[cfg(not(CONFIG_64BIT))]
+    {
+        bar.write32(offset, u32::try_from(value).map_err(|_| ERANGE)?)
+    }
+}
+
+/// Reads one of the engine's 64-bit registers (see [`write_register`]): its lower half on a
+/// 32-bit kernel.
+fn read_register(bar: &IoMapping, offset: usize) -> Result<u64> {
+    #[cfg(CONFIG_64BIT)]
+    {
+        bar.read64(offset)
+    }
+    #[cfg(not(CONFIG_64BIT))]
+    {
+        bar.read32(offset).map(u64::from)
+    }
 }
 
 // SAFETY: `Edu`'s device is bound with its DMA masks set for as long as the value lives (type

@@ -19,10 +19,10 @@ pub(crate) struct Facts {
     pub(crate) kmalloc_max_cache_size: u64,
     /// `KMALLOC_MAX_SIZE`: the largest size kmalloc serves.
     pub(crate) kmalloc_max_size: u64,
-    /// First physical address above `ZONE_DMA`.
-    pub(crate) dma_zone_end: u64,
-    /// First physical address above `ZONE_DMA32`.
-    pub(crate) dma32_zone_end: u64,
+    /// First physical address above `ZONE_DMA`; `None` where the kernel has no such zone.
+    pub(crate) dma_zone_end: Option<u64>,
+    /// First physical address above `ZONE_DMA32`; `None` where the kernel has no such zone.
+    pub(crate) dma32_zone_end: Option<u64>,
 }
 
 /// One populated memory zone.
@@ -45,7 +45,7 @@ pub(crate) struct Zone {
 impl Zone {
     /// Whether the physical address `phys` lies in this zone's span.
     pub(crate) fn spans(&self, phys: u64, page_size: u64) -> bool {
-        let pfn = phys / page_size;
+        let pfn = crate::wide::div(phys, page_size);
         self.start_pfn <= pfn && pfn < self.end_pfn
     }
 }

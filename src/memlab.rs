@@ -74,6 +74,7 @@ mod mm;
 mod shim;
 mod shuffle;
 mod units;
+mod wide;
 
 use mm::{
     dma,
@@ -116,9 +117,16 @@ module! {
 /// memlab's own version, shown at load and in `info`.
 const VERSION: &str = "0.1.0";
 
-// The kernel's printing macros format with `kernel::fmt::Display`; `units` is pure (host-tested)
-// and implements `core::fmt::Display`, so forward one to the other here, on the kernel side.
+// The kernel's printing macros format with `kernel::fmt::Display`; `units` and `wide` are pure
+// (host-tested) and implement `core::fmt::Display`, so forward one to the other here, on the
+// kernel side.
 impl kernel::fmt::Display for Bytes {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        core::fmt::Display::fmt(self, f)
+    }
+}
+
+impl kernel::fmt::Display for wide::Decimal {
     fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
         core::fmt::Display::fmt(self, f)
     }

@@ -58,14 +58,15 @@ pub(crate) fn facts() -> Facts {
     unsafe { generated::memlab_facts(&mut raw) };
     Facts {
         kernel_release: kernel_release(),
-        // CAST: `unsigned long` is 64 bits on every architecture memlab builds for (x86_64).
+        // CAST: `unsigned long` is `usize`, which fits `u64` on every architecture.
         page_size: raw.page_size as u64,
         max_page_order: raw.max_page_order,
         kmalloc_min_size: raw.kmalloc_min_size as u64,
         kmalloc_max_cache_size: raw.kmalloc_max_cache_size as u64,
         kmalloc_max_size: raw.kmalloc_max_size as u64,
-        dma_zone_end: raw.dma_zone_end,
-        dma32_zone_end: raw.dma32_zone_end,
+        // `phys_addr_t` is 64 bits (on arm with LPAE too); 0 says "no such zone".
+        dma_zone_end: Some(raw.dma_zone_end).filter(|end| *end != 0),
+        dma32_zone_end: Some(raw.dma32_zone_end).filter(|end| *end != 0),
     }
 }
 
@@ -134,7 +135,7 @@ fn zone(index: u32) -> Option<Zone> {
         // SAFETY: `memlab_zone` returned true, so `raw.name` is a zone's `name`, which points to
         // the static `zone_names` table.
         name: unsafe { static_str(raw.name) },
-        // CAST: `unsigned long` is 64 bits on x86_64.
+        // CAST: `unsigned long` fits `u64`.
         start_pfn: raw.start_pfn as u64,
         end_pfn: raw.end_pfn as u64,
         present_pages: raw.present_pages as u64,
@@ -151,7 +152,7 @@ pub(crate) fn zones() -> impl Iterator<Item = Zone> {
 pub(crate) fn totalram_bytes() -> u64 {
     // SAFETY: `totalram_pages` only reads an atomic counter.
     let pages = unsafe { generated::totalram_pages() };
-    // CAST: `unsigned long` is 64 bits on x86_64.
+    // CAST: `unsigned long` fits `u64`.
     (pages as u64) << kernel::bindings::PAGE_SHIFT
 }
 
@@ -189,8 +190,19 @@ mod tests {
             facts.kmalloc_max_size,
             facts.page_size << facts.max_page_order
         );
-        assert_eq!(facts.dma_zone_end, 16 << 20);
-        assert_eq!(facts.dma32_zone_end, 4 << 30);
+        // Where the zones exist, their ends are the architecture's (x86_64: 16 MiB and 4 GiB).
+        // CAST: PAGE_SIZE fits `u64`.
+        let zone_end = |name| {
+            zones()
+                .find(|zone| zone.node == 0 && zone.name == name)
+                .map(|zone| zone.end_pfn * PAGE_SIZE as u64)
+        };
+        assert_eq!(facts.dma_zone_end, zone_end("DMA"));
+        assert_eq!(facts.dma32_zone_end, zone_end("DMA32"));
+        if cfg!(CONFIG_X86_64) {
+            assert_eq!(facts.dma_zone_end, Some(16 << 20));
+            assert_eq!(facts.dma32_zone_end, Some(4 << 30));
+        }
         assert!(!facts.kernel_release.is_empty());
     }
 
@@ -214,7 +226,7 @@ mod tests {
         let phys = page_phys_addr(&page);
         // CAST: PAGE_SIZE is 4096.
         let page_size = PAGE_SIZE as u64;
-        assert_eq!(phys % page_size, 0);
+        assert_eq!(crate::wide::div_rem(phys, page_size).1, 0);
         assert!(zones().any(|zone| zone.spans(phys, page_size)));
         Ok(())
     }

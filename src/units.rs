@@ -6,6 +6,8 @@
 
 use core::fmt;
 
+use crate::wide::Decimal;
+
 /// A size in bytes, displayed exactly in the largest binary unit that divides it.
 ///
 /// `Bytes(4096)` prints `4 KiB`, `Bytes(1536)` prints `1536 B`: the report never rounds, so a
@@ -21,10 +23,10 @@ impl fmt::Display for Bytes {
         for (name, shift) in UNITS {
             let unit = 1u64 << shift;
             if bytes != 0 && bytes % unit == 0 {
-                return write!(f, "{} {}", bytes >> shift, name);
+                return write!(f, "{} {}", Decimal(bytes >> shift), name);
             }
         }
-        write!(f, "{bytes} B")
+        write!(f, "{} B", Decimal(bytes))
     }
 }
 

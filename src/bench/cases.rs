@@ -604,7 +604,7 @@ fn run_kernel(case: Case, len: usize, iters: u32) -> Result<Round> {
 
 /// The page order of a size [`serves`] accepted for a page-allocator API.
 fn page_order(len: usize) -> Result<u32> {
-    // CAST: `usize` is 64 bits on x86_64.
+    // CAST: `usize` fits `u64`.
     order_of(len as u64).ok_or(EINVAL)
 }
 

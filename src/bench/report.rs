@@ -20,6 +20,7 @@ use crate::bench::{
         Summary, //
     },
 };
+use crate::wide::Decimal;
 
 /// One variant of one case: its cost summary over the timed repeats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,11 +63,11 @@ impl fmt::Display for SummaryLine<'_> {
             r.variant.name(),
             r.iters,
             r.repeat,
-            r.cost.min,
-            r.cost.median,
-            r.cost.p99,
-            r.cost.max,
-            r.failed,
+            Decimal(r.cost.min),
+            Decimal(r.cost.median),
+            Decimal(r.cost.p99),
+            Decimal(r.cost.max),
+            Decimal(r.failed),
             r.retried
         )
     }
@@ -151,7 +152,7 @@ pub(crate) fn write_ktap(
                 "{verdict} {n} {}_{}_{}_",
                 case.api.name(),
                 case.pattern.name(),
-                case.size
+                Decimal(case.size)
             )?;
             if case.threads > 1 {
                 write!(f, "threads{}_", case.threads)?;
@@ -176,16 +177,16 @@ pub(crate) fn write_csv(records: &[Record], f: &mut impl fmt::Write) -> fmt::Res
             "{},{},{},{},{},{},{},{},{},{},{},{},{}",
             r.case.api.name(),
             r.case.pattern.name(),
-            r.case.size,
+            Decimal(r.case.size),
             r.variant.name(),
             r.case.threads,
             r.iters,
             r.repeat,
-            r.cost.min,
-            r.cost.median,
-            r.cost.p99,
-            r.cost.max,
-            r.failed,
+            Decimal(r.cost.min),
+            Decimal(r.cost.median),
+            Decimal(r.cost.p99),
+            Decimal(r.cost.max),
+            Decimal(r.failed),
             r.retried
         )?;
     }

@@ -48,6 +48,7 @@ use crate::{
     },
     edu, kthread,
     mm::baseline,
+    wide,
 };
 
 /// The longest a run may take, in seconds: the cases still to come are skipped past it.
@@ -137,7 +138,7 @@ pub(crate) fn run(spec: &Spec, host: &Host, records: &mut KVec<Record>) -> Resul
                         let timed = timed?;
                         failed[i] += timed.failed;
                         samples[i][round * threads + thread] =
-                            timed.nanos * 1000 / u64::from(iters);
+                            wide::div(timed.nanos * 1000, u64::from(iters));
                     }
                     continue;
                 }
@@ -146,7 +147,7 @@ pub(crate) fn run(spec: &Spec, host: &Host, records: &mut KVec<Record>) -> Resul
                     let switches = baseline::context_switches();
                     let timed = cases::run(case, variant, iters, &mut fixture)?;
                     failed[i] += timed.failed;
-                    samples[i][round] = timed.nanos * 1000 / u64::from(iters);
+                    samples[i][round] = wide::div(timed.nanos * 1000, u64::from(iters));
                     if baseline::context_switches() == switches
                         || attempt == RETRIES
                         || retried[i] == spec.repeat

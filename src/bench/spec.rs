@@ -23,6 +23,10 @@ use crate::lab::{
     },
     words,
 };
+use crate::wide::{
+    self,
+    Decimal, //
+};
 
 /// The APIs the benchmarks time: an alloc and its free (a map and its unmap for `vmap` and
 /// `kmap_local`), of one size, in the [`Pattern`]s the API has.
@@ -260,8 +264,8 @@ impl fmt::Display for ApiList {
         for api in Api::ALL {
             write!(f, "{}:", api.name())?;
             for preset in [Preset::Quick, Preset::All] {
-                for size in api.preset_sizes(preset) {
-                    write!(f, " {size}")?;
+                for &size in api.preset_sizes(preset) {
+                    write!(f, " {}", Decimal(size))?;
                 }
                 f.write_str(" |")?;
             }
@@ -345,7 +349,7 @@ impl fmt::Display for Case {
             "{} pattern={} size={}",
             self.api.name(),
             self.pattern.name(),
-            self.size
+            Decimal(self.size)
         )?;
         if self.threads > 1 {
             write!(f, " threads={}", self.threads)?;
@@ -573,7 +577,9 @@ impl Spec {
         if calls > MAX_CALLS {
             return Err(refuse!(
                 TooBig,
-                "iters x repeat = {calls}: at most {MAX_CALLS} per case"
+                "iters x repeat = {}: at most {} per case",
+                Decimal(calls),
+                Decimal(MAX_CALLS)
             ));
         }
         // INVARIANT: every field was checked above or is a preset's.
@@ -656,7 +662,7 @@ impl Spec {
     /// preset's [`Preset::round_bytes`] allocated in a round (at least one), so that the 4 MiB
     /// cases of `all` take seconds, not minutes. The report states the count each case ran.
     pub(crate) fn iters_for(&self, size: u64) -> u32 {
-        let fit = (self.preset.round_bytes() / size.max(1)).max(1);
+        let fit = wide::div(self.preset.round_bytes(), size.max(1)).max(1);
         u32::try_from(fit).map_or(self.iters, |fit| self.iters.min(fit))
     }
 

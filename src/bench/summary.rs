@@ -7,6 +7,8 @@
 
 use core::fmt;
 
+use crate::wide;
+
 /// The most timed repeats one case keeps.
 pub(crate) const MAX_REPEATS: usize = 64;
 
@@ -53,12 +55,15 @@ fn insertion_sort(samples: &mut [u64]) {
 
 /// `part / whole` in thousandths, rounded to nearest; `None` when `whole` is 0 or the result
 /// does not fit. (64-bit arithmetic only: a 128-bit division needs `__udivti3`, which the
-/// kernel does not export.)
+/// kernel does not export; and [`wide::div`] for 32-bit kernels.)
 pub(crate) fn ratio_milli(part: u64, whole: u64) -> Option<u64> {
     if whole == 0 {
         return None;
     }
-    Some(part.checked_mul(1000)?.checked_add(whole / 2)? / whole)
+    Some(wide::div(
+        part.checked_mul(1000)?.checked_add(whole / 2)?,
+        whole,
+    ))
 }
 
 /// Thousandths written as a decimal: `1004` is `1.004`.
@@ -66,7 +71,8 @@ pub(crate) struct Milli(pub(crate) u64);
 
 impl fmt::Display for Milli {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:03}", self.0 / 1000, self.0 % 1000)
+        let (whole, thousandths) = wide::div_rem(self.0, 1000);
+        write!(f, "{}.{:03}", wide::Decimal(whole), thousandths as u32)
     }
 }
 

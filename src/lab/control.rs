@@ -77,6 +77,7 @@ use crate::{
             VmallocBuf, //
         },
     },
+    wide::Decimal,
 };
 
 /// The most objects the lab holds at once.
@@ -203,7 +204,7 @@ fn log_free(entry: &Entry<Slot>) {
         _ => pr_info!(
             "free {name}: {} object at {address:#x} ({} bytes) freed\n",
             object.api.name(),
-            object.asked
+            Decimal(object.asked)
         ),
     }
 }
@@ -578,7 +579,14 @@ pub(crate) fn size_within(api: Api, size: u64, max: usize) -> Outcome<usize> {
     usize::try_from(size)
         .ok()
         .filter(|size| *size <= max)
-        .ok_or_else(|| refuse!(TooBig, "{}: {size} bytes; at most {max}", api.name()))
+        .ok_or_else(|| {
+            refuse!(
+                TooBig,
+                "{}: {} bytes; at most {max}",
+                api.name(),
+                Decimal(size)
+            )
+        })
 }
 
 /// A page order the page allocator serves.
@@ -589,8 +597,9 @@ pub(crate) fn order_within(api: Api, order: u64) -> Outcome<u32> {
         .ok_or_else(|| {
             refuse!(
                 TooBig,
-                "{}: order {order}; at most {}",
+                "{}: order {}; at most {}",
                 api.name(),
+                Decimal(order),
                 pages::MAX_ORDER
             )
         })
@@ -731,7 +740,7 @@ fn alloc(
         memory,
     };
     let data = data_file(lab, state, name)?;
-    let (address, real) = (object.address(), object.real_size());
+    let (address, real) = (object.address(), Decimal(object.real_size()));
     match (order, &object.memory) {
         (Some(order), _) => pr_info!(
             "alloc {name}: {}({gfp}, order {order}) = {address:#x}, {real} bytes\n",
@@ -819,7 +828,7 @@ fn realloc(state: &mut State, name: &str, size: u64, gfp_text: Option<&str>) -> 
         pr_info!(
             "realloc {name}: krealloc({before:#x}, {new}, {gfp}) = {:#x}, real size {}\n",
             object.address(),
-            object.real_size()
+            Decimal(object.real_size())
         );
         state.table.set_bytes(name, bytes)?;
         state.stats.resized(owner, old, bytes);

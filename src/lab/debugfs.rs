@@ -39,6 +39,7 @@ use crate::{
         grammar, info, object,
     },
     shim,
+    wide::Decimal,
 };
 
 /// The debugfs directory and its files; dropping it frees every object, then removes them.
@@ -171,8 +172,8 @@ struct Info {
 fn write_info(info: &Info, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     info::write_info(f, info.version, &info.facts, shim::zones())?;
     let state = info.lab.lock();
-    writeln!(f, "max_bytes: {}", state.table.budget())?;
+    writeln!(f, "max_bytes: {}", Decimal(state.table.budget()))?;
     writeln!(f, "max_objects: {}", state.table.capacity())?;
-    writeln!(f, "live_bytes: {}", state.table.live_bytes())?;
+    writeln!(f, "live_bytes: {}", Decimal(state.table.live_bytes()))?;
     writeln!(f, "live_objects: {}", state.table.len())
 }

@@ -43,6 +43,7 @@ use crate::{
         stats::Api,
     },
     mm::gfp::Gfp,
+    wide::Decimal,
 };
 
 fn no_device() -> Refusal {
@@ -81,7 +82,8 @@ pub(crate) fn ioremap(
             .ok_or_else(|| {
                 refuse!(
                     Inval,
-                    "ioremap: OFFSET {offset}: a multiple of 4 below {bar_len} (BAR 0)"
+                    "ioremap: OFFSET {}: a multiple of 4 below {bar_len} (BAR 0)",
+                    Decimal(offset)
                 )
             })?;
         let len = match len {
@@ -92,7 +94,8 @@ pub(crate) fn ioremap(
                 .ok_or_else(|| {
                     refuse!(
                         Inval,
-                        "ioremap: LEN {len}: a multiple of 4, 4 to {} from offset {offset}",
+                        "ioremap: LEN {}: a multiple of 4, 4 to {} from offset {offset}",
+                        Decimal(len),
                         bar_len - offset
                     )
                 })?,
@@ -147,14 +150,26 @@ pub(crate) fn dma(
     let offset = usize::try_from(offset)
         .ok()
         .filter(|offset| *offset < size)
-        .ok_or_else(|| refuse!(Inval, "dma: OFFSET {offset}: '{name}' has {size} bytes"))?;
+        .ok_or_else(|| {
+            refuse!(
+                Inval,
+                "dma: OFFSET {}: '{name}' has {size} bytes",
+                Decimal(offset)
+            )
+        })?;
     let most = (size - offset).min(edu::DEVICE_BUFFER_SIZE);
     let len = match len {
         None => most,
         Some(len) => usize::try_from(len)
             .ok()
             .filter(|len| *len != 0 && *len <= most)
-            .ok_or_else(|| refuse!(Inval, "dma: LEN {len}: 1 to {most} from offset {offset}"))?,
+            .ok_or_else(|| {
+                refuse!(
+                    Inval,
+                    "dma: LEN {}: 1 to {most} from offset {offset}",
+                    Decimal(len)
+                )
+            })?,
     };
     let moved = edu::with_mut(|edu| edu.kept_dma_transfer(ticket, to_device, offset, len));
     match moved {

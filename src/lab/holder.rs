@@ -49,6 +49,7 @@ use crate::{
             Mempool, //
         },
     },
+    wide::Decimal,
 };
 
 /// The lab's cache `name`, for a new object or pool.
@@ -97,7 +98,8 @@ pub(crate) fn create_cache(
         .ok_or_else(|| {
             refuse!(
                 Inval,
-                "align={align}: 0 or a power of two up to {}",
+                "align={}: 0 or a power of two up to {}",
+                Decimal(align),
                 kmem_cache::MAX_ALIGN
             )
         })?;
@@ -160,7 +162,8 @@ pub(crate) fn create_pool(
         .ok_or_else(|| {
             refuse!(
                 TooBig,
-                "{name}: min_nr {min_nr}; at most {}",
+                "{name}: min_nr {}; at most {}",
+                Decimal(min_nr),
                 mempool::MAX_MIN_NR
             )
         })?;

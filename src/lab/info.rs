@@ -24,6 +24,7 @@ use crate::{
         Zone, //
     },
     units::Bytes,
+    wide::Decimal,
 };
 
 /// Writes the `info` report: memlab's `version`, `facts`, then every zone in `zones`.
@@ -36,7 +37,7 @@ pub(crate) fn write_info(
     let page = facts.page_size;
     writeln!(out, "memlab_version: {version}")?;
     writeln!(out, "kernel_release: {}", facts.kernel_release)?;
-    writeln!(out, "page_size: {} ({})", page, Bytes(page))?;
+    writeln!(out, "page_size: {} ({})", Decimal(page), Bytes(page))?;
     writeln!(
         out,
         "max_page_order: {} ({} blocks)",
@@ -48,20 +49,17 @@ pub(crate) fn write_info(
         ("kmalloc_max_cache_size", facts.kmalloc_max_cache_size),
         ("kmalloc_max_size", facts.kmalloc_max_size),
     ] {
-        writeln!(out, "{key}: {value} ({})", Bytes(value))?;
+        writeln!(out, "{key}: {} ({})", Decimal(value), Bytes(value))?;
     }
-    writeln!(
-        out,
-        "dma_zone_end: {:#x} ({})",
-        facts.dma_zone_end,
-        Bytes(facts.dma_zone_end)
-    )?;
-    writeln!(
-        out,
-        "dma32_zone_end: {:#x} ({})",
-        facts.dma32_zone_end,
-        Bytes(facts.dma32_zone_end)
-    )?;
+    for (key, end) in [
+        ("dma_zone_end", facts.dma_zone_end),
+        ("dma32_zone_end", facts.dma32_zone_end),
+    ] {
+        match end {
+            Some(end) => writeln!(out, "{key}: {end:#x} ({})", Bytes(end))?,
+            None => writeln!(out, "{key}: none (no such zone)")?,
+        }
+    }
     for zone in zones {
         writeln!(
             out,
@@ -73,8 +71,8 @@ pub(crate) fn write_info(
             zone.start_pfn * page,
             zone.end_pfn * page,
             Bytes((zone.end_pfn - zone.start_pfn) * page),
-            zone.present_pages,
-            zone.managed_pages,
+            Decimal(zone.present_pages),
+            Decimal(zone.managed_pages),
         )?;
     }
     Ok(())
@@ -92,8 +90,8 @@ mod tests {
             kmalloc_min_size: 8,
             kmalloc_max_cache_size: 8192,
             kmalloc_max_size: 4 << 20,
-            dma_zone_end: 16 << 20,
-            dma32_zone_end: 4 << 30,
+            dma_zone_end: Some(16 << 20),
+            dma32_zone_end: Some(4 << 30),
         }
     }
 
@@ -128,6 +126,25 @@ mod tests {
                 "kmalloc_max_size: 4194304 (4 MiB)",
                 "dma_zone_end: 0x1000000 (16 MiB)",
                 "dma32_zone_end: 0x100000000 (4 GiB)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_zone_the_kernel_lacks_says_none() {
+        let facts = Facts {
+            dma_zone_end: None,
+            dma32_zone_end: None,
+            ..facts()
+        };
+        let mut text = String::new();
+        write_info(&mut text, "0.1.0", &facts, []).unwrap();
+        let lines: Vec<&str> = text.lines().filter(|l| l.contains("zone_end")).collect();
+        assert_eq!(
+            lines,
+            [
+                "dma_zone_end: none (no such zone)",
+                "dma32_zone_end: none (no such zone)"
             ]
         );
     }

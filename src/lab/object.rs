@@ -41,6 +41,7 @@ use crate::{
         vmap::Vmap,
     },
     shim,
+    wide::Decimal,
 };
 use kernel::{
     alloc::KVec,
@@ -266,8 +267,8 @@ impl Object {
             f,
             "{name:<16} {:<16} {:>10} {:>10} {:#018x} ",
             self.api.name(),
-            self.asked,
-            self.real_size(),
+            Decimal(self.asked),
+            Decimal(self.real_size()),
             self.address()
         )?;
         self.write_placement(f)?;

@@ -9,6 +9,7 @@
 use core::fmt;
 
 use super::reply::Errno;
+use crate::wide::Decimal;
 
 /// The kernel APIs the lab calls, one row of `stats` each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -189,14 +190,14 @@ impl Stats {
                 out,
                 "{:<18} {:>8} {:>8} {:>6} {:>12} {:>12}",
                 api.name(),
-                c.allocs,
-                c.frees,
-                c.live,
-                c.live_bytes,
-                c.peak_bytes
+                Decimal(c.allocs),
+                Decimal(c.frees),
+                Decimal(c.live),
+                Decimal(c.live_bytes),
+                Decimal(c.peak_bytes)
             )?;
             for count in c.failures {
-                write!(out, " {count:>7}")?;
+                write!(out, " {:>7}", Decimal(count))?;
             }
             writeln!(out)?;
         }

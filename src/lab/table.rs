@@ -16,6 +16,7 @@ use super::{
     },
     words::NAME_MAX,
 };
+use crate::wide::Decimal;
 
 /// An object's name, stored inline.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -135,9 +136,10 @@ impl<T: 'static, S: DerefMut<Target = [Option<Entry<T>>]>> Table<S> {
             Some(total) if total <= self.budget => Ok(()),
             _ => Err(refuse!(
                 TooBig,
-                "'{name}': {new} bytes would take the lab past max_bytes={} ({} live)",
-                self.budget,
-                self.live_bytes
+                "'{name}': {} bytes would take the lab past max_bytes={} ({} live)",
+                Decimal(new),
+                Decimal(self.budget),
+                Decimal(self.live_bytes)
             )),
         }
     }

@@ -51,11 +51,11 @@ pub(crate) fn kmalloc(size: usize, gfp: Gfp, iters: u32) -> Result<u64> {
         return Err(EINVAL);
     }
     gfp.check_for(Family::Kmalloc)?;
-    // CAST (`iters as usize`, here and below): a `u32` fits `unsigned long` on x86_64.
+    // CAST (`iters as usize`, here and below): a `u32` fits `unsigned long` (at least 32 bits).
     // SAFETY: `size` is one kmalloc serves and `gfp` passed kmalloc's allow-list (both checked);
     // the loop frees every object it allocates before it returns.
     let failed = unsafe { generated::memlab_bench_kmalloc(size, gfp.as_raw(), iters as usize) };
-    // CAST: `unsigned long` is 64 bits on x86_64.
+    // CAST: `unsigned long` fits `u64`.
     Ok(failed as u64)
 }
 
@@ -72,7 +72,7 @@ pub(crate) fn vmalloc(size: usize, iters: u32) -> Result<u64> {
     // SAFETY: Any size from 1 to `vmalloc::MAX_SIZE` (checked) is a valid vmalloc argument; the
     // loop frees every area it allocates before it returns.
     let failed = unsafe { generated::memlab_bench_vmalloc(size, iters as usize) };
-    // CAST: `unsigned long` is 64 bits on x86_64.
+    // CAST: `unsigned long` fits `u64`.
     Ok(failed as u64)
 }
 
@@ -91,7 +91,7 @@ pub(crate) fn pages(order: u32, gfp: Gfp, iters: u32) -> Result<u64> {
     // SAFETY: `order` is at most MAX_PAGE_ORDER and `gfp` passed the page allocator's allow-list
     // (both checked); the loop frees every block it allocates, with its order, before it returns.
     let failed = unsafe { generated::memlab_bench_pages(order, gfp.as_raw(), iters as usize) };
-    // CAST: `unsigned long` is 64 bits on x86_64.
+    // CAST: `unsigned long` fits `u64`.
     Ok(failed as u64)
 }
 
@@ -109,7 +109,7 @@ pub(crate) fn krealloc(size: usize, gfp: Gfp, iters: u32) -> Result<u64> {
     // SAFETY: Both sizes are ones kmalloc serves and `gfp` passed kmalloc's allow-list (both
     // checked); the loop frees what it allocates before it returns.
     let failed = unsafe { generated::memlab_bench_krealloc(size, gfp.as_raw(), iters as usize) };
-    // CAST: `unsigned long` is 64 bits on x86_64.
+    // CAST: `unsigned long` fits `u64`.
     Ok(failed as u64)
 }
 
@@ -126,7 +126,7 @@ pub(crate) fn kvmalloc(size: usize, gfp: Gfp, iters: u32) -> Result<u64> {
     gfp.check_for(Family::Kvmalloc)?;
     // SAFETY: As in `kmalloc`, with kvmalloc's limits and allow-list.
     let failed = unsafe { generated::memlab_bench_kvmalloc(size, gfp.as_raw(), iters as usize) };
-    // CAST: `unsigned long` is 64 bits on x86_64.
+    // CAST: `unsigned long` fits `u64`.
     Ok(failed as u64)
 }
 
@@ -142,7 +142,7 @@ pub(crate) fn vzalloc(size: usize, iters: u32) -> Result<u64> {
     kernel::task::might_sleep();
     // SAFETY: As in `vmalloc`.
     let failed = unsafe { generated::memlab_bench_vzalloc(size, iters as usize) };
-    // CAST: `unsigned long` is 64 bits on x86_64.
+    // CAST: `unsigned long` fits `u64`.
     Ok(failed as u64)
 }
 
@@ -158,7 +158,7 @@ pub(crate) fn vmalloc_32(size: usize, iters: u32) -> Result<u64> {
     kernel::task::might_sleep();
     // SAFETY: As in `vmalloc`.
     let failed = unsafe { generated::memlab_bench_vmalloc_32(size, iters as usize) };
-    // CAST: `unsigned long` is 64 bits on x86_64.
+    // CAST: `unsigned long` fits `u64`.
     Ok(failed as u64)
 }
 
@@ -177,7 +177,7 @@ pub(crate) fn get_free_pages(order: u32, gfp: Gfp, iters: u32) -> Result<u64> {
     // SAFETY: As in `pages`; the allow-list has no `__GFP_HIGHMEM`, so every block has a
     // direct-map address for `free_pages`.
     let failed = unsafe { generated::memlab_bench_get_free_pages(order, gfp, iters as usize) };
-    // CAST: `unsigned long` is 64 bits on x86_64.
+    // CAST: `unsigned long` fits `u64`.
     Ok(failed as u64)
 }
 
@@ -190,7 +190,7 @@ pub(crate) fn get_zeroed_page(gfp: Gfp, iters: u32) -> Result<u64> {
     gfp.check_for(Family::Pages)?;
     // SAFETY: As in `get_free_pages`, at order 0.
     let failed = unsafe { generated::memlab_bench_get_zeroed_page(gfp.as_raw(), iters as usize) };
-    // CAST: `unsigned long` is 64 bits on x86_64.
+    // CAST: `unsigned long` fits `u64`.
     Ok(failed as u64)
 }
 
@@ -206,7 +206,7 @@ pub(crate) fn kmem_cache(cache: &KmemCache, gfp: Gfp, iters: u32) -> Result<u64>
     // SAFETY: The cache is live for the call (its `&KmemCache` is borrowed); `gfp` passed the
     // allow-list; the loop frees every object it allocates, to that cache, before it returns.
     let failed = unsafe { generated::memlab_bench_kmem_cache(cache, gfp.as_raw(), iters as usize) };
-    // CAST: `unsigned long` is 64 bits on x86_64.
+    // CAST: `unsigned long` fits `u64`.
     Ok(failed as u64)
 }
 
@@ -222,7 +222,7 @@ pub(crate) fn mempool(pool: &Mempool, gfp: Gfp, iters: u32) -> Result<u64> {
     // SAFETY: The pool is live for the call (its `&Mempool` is borrowed); `gfp` passed the
     // allow-list (no `__GFP_ZERO`); the loop returns every element to the pool before it returns.
     let failed = unsafe { generated::memlab_bench_mempool(pool, gfp.as_raw(), iters as usize) };
-    // CAST: `unsigned long` is 64 bits on x86_64.
+    // CAST: `unsigned long` fits `u64`.
     Ok(failed as u64)
 }
 
@@ -248,7 +248,7 @@ pub(crate) fn vmap(blocks: &[Pages], iters: u32) -> Result<u64> {
     // SAFETY: `list` holds `count` pages of `blocks`, which stay allocated while borrowed, for
     // the whole call; every mapping is unmapped before the call returns.
     let failed = unsafe { generated::memlab_bench_vmap(list.as_mut_ptr(), count, iters as usize) };
-    // CAST: `unsigned long` is 64 bits on x86_64.
+    // CAST: `unsigned long` fits `u64`.
     Ok(failed as u64)
 }
 
@@ -275,7 +275,7 @@ pub(crate) fn ioremap(mapping: &IoMapping, offset: usize, len: usize, iters: u32
     // device memory and not RAM (`IoMapping`'s invariant) and stays claimed for the call (it is
     // borrowed); every mapping is unmapped before the call returns, and none is accessed.
     let failed = unsafe { generated::memlab_bench_ioremap(start, len, iters as usize) };
-    // CAST: `unsigned long` is 64 bits on x86_64.
+    // CAST: `unsigned long` fits `u64`.
     Ok(failed as u64)
 }
 
@@ -298,7 +298,7 @@ pub(crate) fn dma_coherent(
     // call (`DmaDevice`); `len` and `gfp` passed the DMA wrapper's checks; every buffer is freed,
     // with its size and handle, before the call returns.
     let failed = unsafe { generated::memlab_bench_dma_coherent(dev, len, gfp, iters as usize) };
-    // CAST: `unsigned long` is 64 bits on x86_64.
+    // CAST: `unsigned long` fits `u64`.
     Ok(failed as u64)
 }
 
@@ -324,6 +324,6 @@ pub(crate) fn purge_lazy_vmap_areas() {
 pub(crate) fn context_switches() -> u64 {
     // SAFETY: Reads two counters of the current task, which exists in process context.
     let switches = unsafe { generated::memlab_context_switches() };
-    // CAST: `unsigned long` is 64 bits on x86_64.
+    // CAST: `unsigned long` fits `u64`.
     switches as u64
 }

@@ -288,22 +288,24 @@ impl MmioWindow {
         Ok(())
     }
 
-    /// `readq` at `offset`.
+    /// `readq` at `offset` (64-bit kernels only: 32-bit ones have no `readq`).
     ///
     /// # Errors
     ///
     /// `EINVAL` if the 8 bytes at `offset` are not inside the mapping or not aligned.
+    #[cfg(CONFIG_64BIT)]
     pub(crate) fn read64(&self, offset: usize) -> Result<u64> {
         let register = self.register(offset, 8)?;
         // SAFETY: `register` is an aligned 64-bit location inside the live mapping.
         Ok(unsafe { bindings::readq(register) })
     }
 
-    /// `writeq` of `value` at `offset`.
+    /// `writeq` of `value` at `offset` (64-bit kernels only).
     ///
     /// # Errors
     ///
     /// As [`MmioWindow::read64`].
+    #[cfg(CONFIG_64BIT)]
     pub(crate) fn write64(&self, offset: usize, value: u64) -> Result {
         let register = self.register(offset, 8)?;
         // SAFETY: As in `read64`.
@@ -325,27 +327,73 @@ impl Drop for MmioWindow {
 #[kunit_tests(memlab_ioremap)]
 mod tests {
     use super::*;
-    use crate::mm::{
-        gfp::Gfp,
-        pages::Pages,
-        testing, //
+    use crate::{
+        mm::{
+            gfp::Gfp,
+            pages::Pages,
+            testing, //
+        },
+        shim,
     };
 
-    /// The HPET of QEMU's PC machine: MMIO that no driver claims in memlab's VM (it boots with
-    /// `acpi=off`, and the HPET is found through ACPI). A timer cannot write to memory.
-    const HPET: u64 = 0xfed0_0000;
-
-    /// Maps `len` bytes of the HPET, from `skip` bytes into its registers.
-    fn map_hpet_from(skip: u64, len: usize) -> Result<IoMapping> {
-        // SAFETY: The HPET is a timer: it cannot initiate memory writes, whatever its registers
-        // are set to; its register block answers every aligned 32- and 64-bit access; no driver
-        // uses it in memlab's VM (it is found through ACPI, and the VM boots with acpi=off).
-        unsafe { IoMapping::new(HPET + skip, len, c"memlab-test") }
+    /// A register block the tests may map: harmless, unclaimed by any driver in memlab's VM, with
+    /// a read-only register whose value tells that the mapping reaches the device.
+    struct KnownDevice {
+        start: u64,
+        len: usize,
+        /// Offset of the register of known value.
+        id_offset: usize,
+        id: u32,
     }
 
-    /// Maps `len` bytes of the HPET.
-    fn map_hpet(len: usize) -> Result<IoMapping> {
-        map_hpet_from(0, len)
+    /// This machine's known device, asked of the kernel where it can tell: x86_64 has QEMU's
+    /// HPET at its architectural address (found through ACPI, and memlab's VM boots with
+    /// `acpi=off`, so no driver uses it); arm's `virt` has a PL031 real-time clock, found in the
+    /// device tree (no driver for it is built).
+    fn known_device() -> Option<KnownDevice> {
+        if cfg!(CONFIG_X86) {
+            // The HPET's period register (upper half of the capabilities) reads femtoseconds per
+            // tick: QEMU's ticks at 100 MHz.
+            return Some(KnownDevice {
+                start: 0xfed0_0000,
+                len: 1024,
+                id_offset: 0x4,
+                id: 10_000_000,
+            });
+        }
+        let (mut start, mut len) = (0, 0);
+        // SAFETY: Both pointers are valid for writes; the string is NUL-terminated.
+        let found =
+            unsafe { generated::memlab_of_mmio(c"arm,pl031".as_char_ptr(), &mut start, &mut len) };
+        // The PL031's first peripheral ID register reads 0x31 (part number 0x031).
+        (found == 0 && len >= 4096).then_some(KnownDevice {
+            start,
+            len: 4096,
+            id_offset: 0xfe0,
+            id: 0x31,
+        })
+    }
+
+    /// Maps the known device's registers from `skip` bytes in to their end; `None` (the test
+    /// skipped) where there is none or its driver claimed it.
+    fn map_known(skip: usize) -> Result<Option<(IoMapping, KnownDevice)>> {
+        let Some(device) = known_device() else {
+            testing::skip(c"no known harmless device on this machine");
+            return Ok(None);
+        };
+        // CAST: `usize` fits `u64`.
+        let start = device.start + skip as u64;
+        // SAFETY: The HPET is a timer and the PL031 a clock: neither can initiate memory writes,
+        // whatever its registers are set to; both register blocks answer every aligned 32-bit
+        // (the HPET also 64-bit) access; no driver uses them in memlab's VM (see
+        // `known_device`), and a driver that did would have claimed the range (EBUSY below).
+        match unsafe { IoMapping::new(start, device.len - skip, c"memlab-test") } {
+            Err(EBUSY) => {
+                testing::skip(c"the device is claimed by its driver here");
+                Ok(None)
+            }
+            mapped => Ok(Some((mapped?, device))),
+        }
     }
 
     /// Asks to map a range that must be refused before anything is mapped.
@@ -354,44 +402,43 @@ mod tests {
         // so no register is ever accessed.
         unsafe { IoMapping::new(start, len, c"memlab-test") }.err()
     }
-    /// The HPET's period register (upper half of the capabilities): femtoseconds per tick.
-    const HPET_PERIOD: usize = 0x4;
 
     #[test]
     fn ram_is_refused() -> Result {
         let page = Pages::zeroed(0, Gfp::KERNEL)?;
         let phys = page.placement().phys;
         assert_eq!(map_refused(phys, 4096), Some(EINVAL));
-        // 1 MiB: where the PC's main System RAM range begins.
-        assert_eq!(map_refused(0x10_0000, 4096), Some(EINVAL));
+        // The first page of the lowest zone (x86_64: 4 KiB; arm's `virt`: 1 GiB).
+        let lowest = shim::zones().next().ok_or(EINVAL)?;
+        // CAST: PAGE_SIZE fits `u64`.
+        let first = lowest.start_pfn * kernel::page::PAGE_SIZE as u64;
+        assert_eq!(map_refused(first, 4096), Some(EINVAL));
         Ok(())
     }
 
     #[test]
-    fn hpet_answers_and_mapping_failures_are_enomem() -> Result {
-        let hpet = match map_hpet(1024) {
-            Err(EBUSY) => {
-                testing::skip(c"the HPET is claimed by its driver here");
-                return Ok(());
-            }
-            result => result?,
+    fn the_device_answers_and_mapping_failures_are_enomem() -> Result {
+        let Some((device, known)) = map_known(0)? else {
+            return Ok(());
         };
-        // QEMU's HPET ticks at 100 MHz: 10,000,000 fs per tick.
-        assert_eq!(hpet.read32(HPET_PERIOD)?, 10_000_000);
+        assert_eq!(device.read32(known.id_offset)?, known.id);
         // Accesses outside the mapping or misaligned are refused before the hardware sees them.
         let errors = [
-            hpet.read32(hpet.len()).err(),
-            hpet.read32(hpet.len() - 2).err(),
-            hpet.read32(2).err(),
-            hpet.write32(hpet.len(), 0).err(),
-            hpet.write64(HPET_PERIOD, 0).err(),
-            hpet.read64(hpet.len() - 4).err(),
+            device.read32(device.len()).err(),
+            device.read32(device.len() - 2).err(),
+            device.read32(2).err(),
+            device.write32(device.len(), 0).err(),
+            #[cfg(CONFIG_64BIT)]
+            device.write64(known.id_offset, 0).err(),
+            #[cfg(CONFIG_64BIT)]
+            device.read64(device.len() - 4).err(),
         ];
         assert!(errors.iter().all(|error| *error == Some(EINVAL)));
-        drop(hpet);
+        drop(device);
         // Fail each decision point of one ioremap in turn; each failure must be ENOMEM and
         // release the region (the final, uninjected mapping proves it).
-        let Some(walk) = testing::fail_each_point(64, || Ok(()), |()| map_hpet(1024))? else {
+        let map = |()| map_known(0)?.map(|(device, _)| device).ok_or(ENODEV);
+        let Some(walk) = testing::fail_each_point(64, || Ok(()), map)? else {
             return Ok(());
         };
         assert!(walk.errors >= 1);
@@ -401,41 +448,38 @@ mod tests {
 
     #[test]
     fn alignment_is_checked_on_the_address_not_the_offset() -> Result {
-        // A mapping that starts 2 bytes into the HPET: offset 2 is the period register.
-        let hpet = match map_hpet_from(2, 64) {
-            Err(EBUSY) => {
-                testing::skip(c"the HPET is claimed by its driver here");
-                return Ok(());
-            }
-            result => result?,
+        // A mapping that starts 2 bytes into the device: the register of known value is 2
+        // bytes nearer.
+        let Some((device, known)) = map_known(2)? else {
+            return Ok(());
         };
-        assert_eq!(hpet.read32(HPET_PERIOD - 2)?, 10_000_000);
-        assert_eq!(hpet.read32(0).err(), Some(EINVAL));
-        assert_eq!(hpet.read64(HPET_PERIOD - 2).err(), Some(EINVAL));
-        assert_eq!(hpet.write32(1, 0).err(), Some(EINVAL));
+        assert_eq!(device.read32(known.id_offset - 2)?, known.id);
+        assert_eq!(device.read32(0).err(), Some(EINVAL));
+        #[cfg(CONFIG_64BIT)]
+        assert_eq!(device.read64(known.id_offset - 2).err(), Some(EINVAL));
+        assert_eq!(device.write32(1, 0).err(), Some(EINVAL));
         Ok(())
     }
 
     #[test]
     fn a_window_maps_the_same_registers_again() -> Result {
-        let hpet = match map_hpet(1024) {
-            Err(EBUSY) => {
-                testing::skip(c"the HPET is claimed by its driver here");
-                return Ok(());
-            }
-            result => result?,
+        let Some((device, known)) = map_known(0)? else {
+            return Ok(());
         };
-        // SAFETY: The window is dropped before `hpet` (its claim), at the end of this scope; the
-        // HPET's promises are those of `map_hpet_from`.
-        let window = unsafe { hpet.window(HPET_PERIOD, 8) }?;
-        assert_ne!(window.addr(), hpet.addr() + HPET_PERIOD);
-        assert_eq!(window.start(), HPET + HPET_PERIOD as u64);
-        assert_eq!(window.read32(0)?, 10_000_000);
+        // SAFETY: The window is dropped before `device` (its claim), at the end of this scope;
+        // the device's promises are those of `map_known`.
+        let window = unsafe { device.window(known.id_offset, 8) }?;
+        // (`assert!`, not `assert_ne!`: KUnit's macros turn only `assert!` and `assert_eq!` into
+        // test failures; any other panic is an Oops.)
+        assert!(window.addr() != device.addr() + known.id_offset);
+        // CAST: `usize` fits `u64`.
+        assert_eq!(window.start(), known.start + known.id_offset as u64);
+        assert_eq!(window.read32(0)?, known.id);
         assert_eq!(window.read32(8).err(), Some(EINVAL));
         // SAFETY: Refused before anything is mapped.
-        let outside = unsafe { hpet.window(1000, 100) }.err();
+        let outside = unsafe { device.window(known.len - 24, 100) }.err();
         // SAFETY: As above.
-        let empty = unsafe { hpet.window(0, 0) }.err();
+        let empty = unsafe { device.window(0, 0) }.err();
         assert_eq!((outside, empty), (Some(EINVAL), Some(EINVAL)));
         drop(window);
         Ok(())

@@ -95,8 +95,7 @@ pub(crate) const MAX_MIN_NR: usize = kmalloc::MAX_SIZE / core::mem::size_of::<us
 /// The largest reserve memlab creates, in bytes, as a share of RAM: 1/16. A pool fills its
 /// reserve at creation and holds it until destroyed; a bigger one would wake the OOM killer.
 pub(crate) fn max_reserve_bytes() -> usize {
-    // CAST: `u64` is `usize` on the 64-bit machines memlab builds for.
-    (shim::totalram_bytes() / 16) as usize
+    usize::try_from(shim::totalram_bytes() / 16).unwrap_or(usize::MAX)
 }
 
 /// A memory pool, destroyed on drop.

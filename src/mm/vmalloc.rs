@@ -171,7 +171,7 @@ impl<T: Byte> VmallocBuf<T> {
         self.pages().map(|page| {
             // SAFETY: `page` is a valid `struct page` for the duration of the borrow.
             let pfn = unsafe { generated::memlab_page_to_pfn(page.as_ptr()) };
-            // CAST: `unsigned long` is 64 bits on x86_64.
+            // CAST: `unsigned long` fits `u64`.
             pfn as u64
         })
     }

@@ -11,6 +11,8 @@
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/nodemask.h>
+#include <linux/of.h>
+#include <linux/of_address.h>
 #include <linux/sched.h>
 #include <linux/utsname.h>
 #include <asm/dma.h>
@@ -20,6 +22,14 @@
 
 #include "shim.h"
 
+/* The end of zone @type on the first node, or 0 if that zone is not populated there. */
+static __maybe_unused phys_addr_t memlab_zone_end(enum zone_type type)
+{
+	struct zone *zone = &NODE_DATA(first_online_node)->node_zones[type];
+
+	return populated_zone(zone) ? PFN_PHYS(zone_end_pfn(zone)) : 0;
+}
+
 void memlab_facts(struct memlab_facts *facts)
 {
 	facts->page_size = PAGE_SIZE;
@@ -27,8 +37,14 @@ void memlab_facts(struct memlab_facts *facts)
 	facts->kmalloc_min_size = KMALLOC_MIN_SIZE;
 	facts->kmalloc_max_cache_size = KMALLOC_MAX_CACHE_SIZE;
 	facts->kmalloc_max_size = KMALLOC_MAX_SIZE;
-	facts->dma_zone_end = (phys_addr_t)MAX_DMA_PFN << PAGE_SHIFT;
-	facts->dma32_zone_end = (phys_addr_t)MAX_DMA32_PFN << PAGE_SHIFT;
+	facts->dma_zone_end = 0;
+	facts->dma32_zone_end = 0;
+#ifdef CONFIG_ZONE_DMA
+	facts->dma_zone_end = memlab_zone_end(ZONE_DMA);
+#endif
+#ifdef CONFIG_ZONE_DMA32
+	facts->dma32_zone_end = memlab_zone_end(ZONE_DMA32);
+#endif
 }
 
 const char *memlab_kernel_release(void)
@@ -283,6 +299,27 @@ bool memlab_region_has_ram(phys_addr_t start, size_t size)
 {
 	return region_intersects(start, size, IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE) !=
 	       REGION_DISJOINT;
+}
+
+int memlab_of_mmio(const char *compatible, phys_addr_t *start, size_t *size)
+{
+#ifdef CONFIG_OF
+	struct device_node *np = of_find_compatible_node(NULL, NULL, compatible);
+	struct resource res;
+	int err;
+
+	if (!np)
+		return -ENODEV;
+	err = of_address_to_resource(np, 0, &res);
+	of_node_put(np);
+	if (err)
+		return err;
+	*start = res.start;
+	*size = resource_size(&res);
+	return 0;
+#else
+	return -ENODEV;
+#endif
 }
 
 int memlab_request_mem_region(phys_addr_t start, size_t size, const char *name)

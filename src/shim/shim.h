@@ -30,8 +30,9 @@ struct device;
  * @kmalloc_min_size: KMALLOC_MIN_SIZE, the smallest kmalloc bucket.
  * @kmalloc_max_cache_size: KMALLOC_MAX_CACHE_SIZE, the largest slab-backed kmalloc size.
  * @kmalloc_max_size: KMALLOC_MAX_SIZE, the largest size kmalloc serves at all.
- * @dma_zone_end: first physical address above ZONE_DMA (MAX_DMA_PFN << PAGE_SHIFT).
- * @dma32_zone_end: first physical address above ZONE_DMA32 (MAX_DMA32_PFN << PAGE_SHIFT).
+ * @dma_zone_end: first physical address above ZONE_DMA (the end of its span on the first node),
+ *	or 0 if the kernel has no populated ZONE_DMA (arm's `virt` has none).
+ * @dma32_zone_end: likewise for ZONE_DMA32.
  */
 struct memlab_facts {
 	unsigned long page_size;
@@ -152,6 +153,13 @@ int memlab_mempool_reserve(struct mempool *pool);
  * -ENOMEM (no memory for the resource): request_mem_region answers NULL for both.
  */
 bool memlab_region_has_ram(phys_addr_t start, size_t size);
+
+/*
+ * The first MMIO range (@start, @size) of the first device-tree node compatible with
+ * @compatible. Returns 0, -ENODEV if there is no such node (or no device tree: x86), or
+ * of_address_to_resource()'s error.
+ */
+int memlab_of_mmio(const char *compatible, phys_addr_t *start, size_t *size);
 int memlab_request_mem_region(phys_addr_t start, size_t size, const char *name);
 void memlab_release_mem_region(phys_addr_t start, size_t size);
 

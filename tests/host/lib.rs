@@ -15,6 +15,8 @@ mod facts;
 mod shuffle;
 #[path = "../../src/units.rs"]
 mod units;
+#[path = "../../src/wide.rs"]
+mod wide;
 
 #[path = "../../src/mm"]
 mod mm {

@@ -199,7 +199,7 @@ pub(crate) fn batch(alloc: Alloc<'_>, room: &mut BatchRoom) -> Result<u64> {
     // for the call; `slots` has room for `n` pointers and `order` is a permutation of `0..n`
     // (`BatchRoom`'s invariants), so every allocation is freed exactly once, before the return.
     let failed = unsafe { generated::memlab_bench_batch(&raw, room.slots(), order, n) };
-    // CAST: `unsigned long` is 64 bits on x86_64.
+    // CAST: `unsigned long` fits `u64`.
     Ok(failed as u64)
 }
 
@@ -222,7 +222,7 @@ pub(crate) fn touch(alloc: Alloc<'_>, iters: u32) -> Result<u64> {
     // whose allocations of `raw.size` bytes the loop writes (a block of pages through its
     // direct-map address: the page allocator's allow-list has no `__GFP_HIGHMEM`) and frees.
     let failed = unsafe { generated::memlab_bench_touch(&raw, iters as usize) };
-    // CAST: `unsigned long` is 64 bits on x86_64.
+    // CAST: `unsigned long` fits `u64`.
     Ok(failed as u64)
 }
 
@@ -244,7 +244,7 @@ pub(crate) fn kmem_cache_bulk(cache: &KmemCache, gfp: Gfp, room: &mut BatchRoom)
     let failed = unsafe {
         generated::memlab_bench_kmem_cache_bulk(cache.as_raw(), gfp.as_raw(), room.slots(), n)
     };
-    // CAST: `unsigned long` is 64 bits on x86_64.
+    // CAST: `unsigned long` fits `u64`.
     Ok(failed as u64)
 }
 
@@ -260,6 +260,6 @@ pub(crate) fn pages_bulk(gfp: Gfp, room: &mut BatchRoom) -> Result<u64> {
     // SAFETY: `gfp` passed the allow-list; `pages` has room for `n` pointers (`BatchRoom`'s
     // invariant), which the call clears, fills with pages and frees.
     let failed = unsafe { generated::memlab_bench_pages_bulk(gfp.as_raw(), pages, n) };
-    // CAST: `unsigned long` is 64 bits on x86_64.
+    // CAST: `unsigned long` fits `u64`.
     Ok(failed as u64)
 }
