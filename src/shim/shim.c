@@ -823,10 +823,11 @@ unsigned long memlab_context_switches(void)
 }
 
 /*
- * Slab debugging leaves no exported flag, but it shows in ksize(): a cache of 20-byte objects
- * has 24-byte slots, and ksize() reports the slot unless red zones or poisoning guard the
- * padding (slab_ksize() in mm/slub.c). SLAB_NO_MERGE keeps the probe from borrowing another
- * cache's geometry.
+ * Slab debugging leaves no exported flag, but it shows in ksize(): a cache of 21-byte objects
+ * has slots of at least ALIGN(21, sizeof(void *)) bytes (an odd size is padded whatever the
+ * pointer size; 20, a multiple of 32-bit arm's, would not tell), and ksize() reports the slot
+ * unless red zones or poisoning guard the padding, when it reports the 21 bytes (slab_ksize()
+ * in mm/slub.c). SLAB_NO_MERGE keeps the probe from borrowing another cache's geometry.
  */
 static int memlab_slab_debug_probe(void)
 {
@@ -834,12 +835,12 @@ static int memlab_slab_debug_probe(void)
 	void *object;
 	int active;
 
-	probe = kmem_cache_create("memlab_slab_probe", 20, 0, SLAB_NO_MERGE, NULL);
+	probe = kmem_cache_create("memlab_slab_probe", 21, 0, SLAB_NO_MERGE, NULL);
 	if (!probe)
 		return -ENOMEM;
 	object = kmem_cache_alloc(probe, GFP_KERNEL);
 	if (object) {
-		active = ksize(object) < ALIGN(20, sizeof(void *));
+		active = ksize(object) < ALIGN(21, sizeof(void *));
 		kmem_cache_free(probe, object);
 	} else {
 		active = -ENOMEM;
