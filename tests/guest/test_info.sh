@@ -11,10 +11,32 @@ check info_page_size test "$(info_value page_size)" = "4096 (4 KiB)"
 check info_kernel_release test "$(info_value kernel_release)" = "$(uname -r)"
 check info_kmalloc_max_size test "$(info_value kmalloc_max_size)" = "4194304 (4 MiB)"
 check info_kmalloc_max_cache_size test "$(info_value kmalloc_max_cache_size)" = "8192 (8 KiB)"
-check info_has_dma_zone grep -q '^zone: node=0 name=DMA pfn=' "$info"
-check info_has_dma32_zone grep -q '^zone: node=0 name=DMA32 pfn=' "$info"
-# The VM has RAM above 4 GiB (-m 4G: 3 GiB below the PCI hole, 1 GiB above 4 GiB).
-check info_normal_zone_above_4g grep -q '^zone: node=0 name=Normal pfn=0x100000-' "$info"
+# The zones memlab lists are the kernel's populated ones (/proc/zoneinfo: present > 0), in order.
+kernel_zones() {
+	awk '/^Node [0-9]+, zone/ { zone = "node=" substr($2, 1, length($2) - 1) " name=" $4 }
+		$1 == "present" && $2 > 0 { print zone }' /proc/zoneinfo
+}
+memlab_zones() { sed -n 's/^zone: \(node=[0-9]* name=[A-Za-z0-9]*\) .*/\1/p' "$info"; }
+zones_are_the_kernels() {
+	kernel=$(kernel_zones) memlab=$(memlab_zones)
+	echo "kernel: $kernel; memlab: $memlab"
+	[ -n "$kernel" ] && [ "$kernel" = "$memlab" ]
+}
+check info_zones_are_the_kernels zones_are_the_kernels
+case $(uname -m) in
+x86_64)
+	check info_has_dma_zone grep -q '^zone: node=0 name=DMA pfn=' "$info"
+	check info_has_dma32_zone grep -q '^zone: node=0 name=DMA32 pfn=' "$info"
+	# The VM has RAM above 4 GiB (max-ram-below-4g=1G: 1 GiB below 4 GiB, the rest above).
+	check info_normal_zone_above_4g grep -q '^zone: node=0 name=Normal pfn=0x100000-' "$info"
+	;;
+armv7l)
+	# The arm VM's point: memory with no kernel address until mapped (-m 2048: 1.25 GiB).
+	check info_has_highmem_zone grep -q '^zone: node=0 name=HighMem pfn=' "$info"
+	check info_no_dma_zones sh -c "grep -q '^dma_zone_end: none' '$info' && grep -q '^dma32_zone_end: none' '$info'"
+	;;
+*) not_ok info_architecture "no checks for $(uname -m)" ;;
+esac
 check info_is_read_only sh -c "! echo x 2>/dev/null >'$info'"
 
 check ffi_kernel_crate_proven sh -c "dmesg | grep -q 'memlab: kernel crate: Page::alloc_page() gave a page on node 0'"

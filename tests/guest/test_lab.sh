@@ -74,11 +74,22 @@ check lab_alloc_vzalloc_reads_zero sh -c "echo 'alloc vz vzalloc 1M' >'$ctl' && 
 check lab_alloc_vmalloc lab 'alloc vm vmalloc 256K gfp=GFP_KERNEL'
 check lab_alloc_kvmalloc lab 'alloc kv kvmalloc 5M'
 check lab_alloc_vmalloc_32 lab 'alloc v32 vmalloc_32 64K'
-check lab_vmalloc_32_is_below_4g sh -c "grep -E '^v32 ' '$MEMLAB_DEBUGFS/objects' | grep -Eq ' (DMA|DMA32|DMA,DMA32) GFP'"
+if [ "$(uname -m)" = armv7l ]; then
+	# A 32-bit kernel has no ZONE_DMA32 and the arm VM no RAM above 4 GiB: vmalloc_32 is plain
+	# vmalloc there, whose pages come from HighMem first (vmalloc adds __GFP_HIGHMEM).
+	check lab_vmalloc_pages_are_highmem sh -c "grep -E '^vm ' '$MEMLAB_DEBUGFS/objects' | grep -q ' HighMem '"
+else
+	check lab_vmalloc_32_is_below_4g sh -c "grep -E '^v32 ' '$MEMLAB_DEBUGFS/objects' | grep -Eq ' (DMA|DMA32|DMA,DMA32) GFP'"
+fi
 check lab_alloc_pages lab 'alloc pg pages 3'
 check lab_pages_are_one_run sh -c "grep -E '^pg +alloc_pages +32768 +32768 ' '$MEMLAB_DEBUGFS/objects'"
 check lab_alloc_get_free_pages lab 'alloc fp get_free_pages 1 gfp=GFP_KERNEL|GFP_DMA32'
-check lab_get_free_pages_dma32 sh -c "grep -E '^fp ' '$MEMLAB_DEBUGFS/objects' | grep -Eq ' (DMA|DMA32) GFP_KERNEL[|]GFP_DMA32[|]'"
+if [ "$(uname -m)" = armv7l ]; then
+	# No ZONE_DMA32 (GFP_DMA32 is no modifier there); __get_free_pages never gives highmem.
+	check lab_get_free_pages_lowmem sh -c "grep -E '^fp ' '$MEMLAB_DEBUGFS/objects' | grep -Eq ' Normal GFP_KERNEL[|]GFP_DMA32[|]'"
+else
+	check lab_get_free_pages_dma32 sh -c "grep -E '^fp ' '$MEMLAB_DEBUGFS/objects' | grep -Eq ' (DMA|DMA32) GFP_KERNEL[|]GFP_DMA32[|]'"
+fi
 check lab_alloc_zeroed_page_reads_zero sh -c "echo 'alloc zp zeroed_page' >'$ctl' && cmp -n 4096 /dev/zero '$MEMLAB_DEBUGFS/data/zp'"
 check lab_alloc_logged sh -c "dmesg | grep -Eq 'memlab: alloc km: kmalloc\(100, GFP_KERNEL\|__GFP_NOWARN\) = 0x[0-9a-f]+, real size 128'"
 
@@ -164,7 +175,8 @@ check lab_pool_that_is_a_cache_einval refused EINVAL 'alloc e2 pool:c1'
 check lab_cache_that_is_a_pool_einval refused EINVAL 'alloc e2 cache:p1'
 check lab_pool_in_use_ebusy refused EBUSY 'pool destroy p1'
 check lab_pool_min_nr_zero_einval refused EINVAL 'pool create p2 0 kmalloc:64'
-check lab_pool_min_nr_e2big refused E2BIG 'pool create p2 0x100000 kmalloc:64'
+# Above MAX_MIN_NR everywhere (KMALLOC_MAX_SIZE / pointer size: 0x80000 on x86_64, 0x100000 on arm).
+check lab_pool_min_nr_e2big refused E2BIG 'pool create p2 0x200000 kmalloc:64'
 check lab_pool_element_e2big refused E2BIG 'pool create p2 1 kmalloc:5M'
 check lab_pool_order_e2big refused E2BIG 'pool create p2 1 pages:11'
 check lab_pool_reserve_e2big refused E2BIG 'pool create p2 4096 pages:10'

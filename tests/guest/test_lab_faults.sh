@@ -8,7 +8,7 @@
 # Every run ends with `free all`; the suite's kmemleak scans judge what is left. Sourced by
 # tests/guest/suite with memlab loaded.
 
-batch=./out/bin/labbatch
+batch=./out/bin/$(uname -m)/labbatch
 
 # faults PROBABILITY [KIND...]: fail KIND's allocations (default: both) of tasks marked
 # make-it-fail with PROBABILITY percent; `faults 0` turns both off.

@@ -3,10 +3,10 @@
 # then 2,500 each from 4 writers at once (tests/guest/labfuzz.c, built by scripts/test), then
 # `free all`. Every answer must be a documented errno; the suite's kmemleak scan and rmmod that
 # follow, and the host's kernel log check, judge what the run left. The seed is printed; the
-# same seed replays the single writer's commands: `./out/bin/labfuzz SEED 10000` in the VM.
+# same seed replays the single writer's commands: `./out/bin/$(uname -m)/labfuzz SEED 10000` in the VM.
 # Sourced by tests/guest/suite with memlab loaded.
 
-fuzz=./out/bin/labfuzz
+fuzz=./out/bin/$(uname -m)/labfuzz
 fuzz_seed=${MEMLAB_FUZZ_SEED:-$(date +%s)}
 note "lab fuzz seed $fuzz_seed; replay: $fuzz $fuzz_seed 10000"
 

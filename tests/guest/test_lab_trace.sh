@@ -38,9 +38,13 @@ traced_objects() {
 	trace_off
 }
 
-# address NAME: the object's address as trace events print it (hex, no 0x); pfn NAME: its first
-# page frame (0x...).
-address() { awk -v n="$1" '$1 == n { sub(/^0x/, "", $5); print $5 }' /tmp/lab.objects; }
+# address NAME: the object's address as trace events print it (hex, no 0x, as many digits as a
+# pointer has: `objects` always shows 16); pfn NAME: its first page frame (0x...).
+ptr_digits=16
+[ "$(uname -m)" != armv7l ] || ptr_digits=8
+address() {
+	awk -v n="$1" -v w="$ptr_digits" '$1 == n { print substr($5, length($5) - w + 1) }' /tmp/lab.objects
+}
 pfn() { awk -v n="$1" '$1 == n { split($6, run, "-"); print run[1] }' /tmp/lab.objects; }
 
 # traced EVENT PATTERN: an EVENT line of the trace matches PATTERN (an ERE after "EVENT: ").
