@@ -8,7 +8,8 @@
 //! the DMA and ioremap cases that need a real device live with the device, in `crate::edu`.
 //!
 //! - GFP flags and which family takes which: [`gfp`], [`gfp_policy`] (pure), [`flags`] (pure).
-//! - The families: [`kmalloc`], [`vmalloc`], [`pages`], [`vmap`], [`kmap`], [`ioremap`],
+//! - The families: [`kmalloc`], [`vmalloc`], [`pages`] (and [`high_pages`], pages that may have
+//!   no kernel address), [`vmap`], [`kmap`], [`ioremap`],
 //!   [`kmem_cache`] (with [`fill_ctor`], run-time constructors), [`mempool`], [`dma`].
 //! - The benchmarks' C baseline: [`baseline`], loops in C behind the wrappers' checks.
 //! - What they share: [`byte`] (initialised or not), [`handle`] (borrowed or owned),
@@ -29,6 +30,7 @@ pub(crate) mod gfp;
 pub(crate) mod gfp_policy;
 pub(crate) mod global;
 pub(crate) mod handle;
+pub(crate) mod high_pages;
 pub(crate) mod ioremap;
 pub(crate) mod kmalloc;
 pub(crate) mod kmap;

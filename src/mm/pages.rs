@@ -85,7 +85,7 @@ pub(crate) struct Placement {
 ///
 /// `page` points to a valid `struct page` for the duration of the call (the caller owns or
 /// borrows the page).
-unsafe fn placement(page: *mut bindings::page) -> Placement {
+pub(crate) unsafe fn placement(page: *mut bindings::page) -> Placement {
     // SAFETY: `page` is a valid `struct page` (function safety requirement).
     let pfn = unsafe { generated::memlab_page_to_pfn(page) };
     // SAFETY: As above; the zone's name points to the static `zone_names` table.

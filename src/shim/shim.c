@@ -217,6 +217,36 @@ void memlab_kunmap_local(const void *addr)
 	kunmap_local(addr);
 }
 
+bool memlab_page_is_highmem(const struct page *page)
+{
+	return PageHighMem(page);
+}
+
+unsigned long memlab_high_memory(void)
+{
+	return (unsigned long)high_memory;
+}
+
+void memlab_pkmap_area(unsigned long *base, unsigned long *size)
+{
+#ifdef CONFIG_HIGHMEM
+	*base = PKMAP_BASE;
+	*size = LAST_PKMAP * PAGE_SIZE;
+#else
+	*base = 0;
+	*size = 0;
+#endif
+}
+
+int memlab_kmap_local_depth(void)
+{
+#ifdef CONFIG_KMAP_LOCAL
+	return current->kmap_ctrl.idx;
+#else
+	return 0;
+#endif
+}
+
 bool memlab_fail_nth_arm(unsigned int n)
 {
 #ifdef CONFIG_FAULT_INJECTION

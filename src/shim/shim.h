@@ -119,6 +119,14 @@ void *memlab_kmap(struct page *page);
 void memlab_kunmap(struct page *page);
 void *memlab_kmap_local_page(struct page *page);
 void memlab_kunmap_local(const void *addr);
+/* PageHighMem(@page): whether @page lies in ZONE_HIGHMEM (always false without HIGHMEM). */
+bool memlab_page_is_highmem(const struct page *page);
+/* high_memory: the first address above the direct map. */
+unsigned long memlab_high_memory(void);
+/* The current task's kmap_local stack index (0 without CONFIG_KMAP_LOCAL). */
+int memlab_kmap_local_depth(void);
+/* Where kmap() maps highmem pages: PKMAP_BASE, LAST_PKMAP pages (0, 0 without HIGHMEM). */
+void memlab_pkmap_area(unsigned long *base, unsigned long *size);
 
 /*
  * The kernel's fault injection, per task (what /proc/self/fail-nth does): the @n-th
