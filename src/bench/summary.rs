@@ -72,6 +72,7 @@ pub(crate) struct Milli(pub(crate) u64);
 impl fmt::Display for Milli {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (whole, thousandths) = wide::div_rem(self.0, 1000);
+        // CAST: below 1000.
         write!(f, "{}.{:03}", wide::Decimal(whole), thousandths as u32)
     }
 }
