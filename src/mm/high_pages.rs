@@ -79,9 +79,7 @@ impl HighPages {
     /// `EINVAL` for `order > MAX_PAGE_ORDER` or flags the page allocator's family refuses
     /// (`__GFP_HIGHMEM` itself included: this type adds it); `ENOMEM` when the allocator fails.
     pub(crate) fn zeroed(order: u32, gfp: Gfp) -> Result<Self> {
-        if order > pages::MAX_ORDER {
-            return Err(EINVAL);
-        }
+        pages::check_order(order)?;
         gfp.check_for(Family::Pages)?;
         let flags = gfp | Gfp::HIGHMEM | Gfp::ZERO;
         // SAFETY: Any flags and an order up to MAX_PAGE_ORDER are valid arguments.

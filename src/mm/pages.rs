@@ -62,7 +62,8 @@ pub(crate) mod bulk;
 /// The largest order the page allocator serves: the kernel's `MAX_PAGE_ORDER`.
 pub(crate) const MAX_ORDER: u32 = bindings::MAX_PAGE_ORDER;
 
-fn check_order(order: u32) -> Result {
+/// `EINVAL` for an order above [`MAX_ORDER`], which the kernel would answer with a WARN.
+pub(crate) fn check_order(order: u32) -> Result {
     if order > MAX_ORDER {
         return Err(EINVAL);
     }
