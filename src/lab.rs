@@ -21,6 +21,7 @@
 
 pub(crate) mod access;
 pub(crate) mod alias;
+pub(crate) mod block;
 pub(crate) mod control;
 pub(crate) mod data;
 pub(crate) mod debugfs;

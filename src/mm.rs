@@ -37,6 +37,7 @@ pub(crate) mod kmap;
 pub(crate) mod kmem_cache;
 pub(crate) mod lifecycle;
 pub(crate) mod mempool;
+pub(crate) mod page_block;
 pub(crate) mod pages;
 #[cfg(CONFIG_KUNIT = "y")]
 pub(crate) mod testing;

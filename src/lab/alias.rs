@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Aliases in the lab: `vmap`, `kmap` and the one-shot `kmap_local`, over alloc_pages objects.
+//! Aliases in the lab: `vmap`, `kmap` and the one-shot `kmap_local`, over alloc_pages objects
+//! (`pages`, direct-mapped, and `highpages`, which may have no kernel address: on a HIGHMEM
+//! kernel these are where such pages get one).
 //!
 //! An alias takes the blocks it maps from their pages objects, as the wrappers' [`Vmap`] and
 //! [`Kmap`] do, so no block can be freed while mapped. The pages objects stay in the table as
@@ -14,6 +16,7 @@ use kernel::prelude::*;
 
 use crate::{
     lab::{
+        block::Block,
         control::{
             self,
             data_file,
@@ -35,12 +38,11 @@ use crate::{
         table::Name,
     },
     mm::{
-        kmap::{
-            self,
-            Kmap, //
-        },
-        pages::Pages,
-        vmap::Vmap,
+        high_pages::LocalPage,
+        kmap::Kmap,
+        page_block::PageBlock,
+        pages::Placement,
+        vmap::Vmap, //
     },
 };
 
@@ -48,6 +50,7 @@ use crate::{
 fn lendable(state: &State, name: &str) -> Outcome<usize> {
     match &state.table.get(name)?.value.object.memory {
         Memory::Pages(pages) => Ok(pages.count()),
+        Memory::HighPages(pages) => Ok(pages.count()),
         Memory::Lent { alias, .. } => Err(refuse!(
             Busy,
             "'{name}' is mapped by '{}' (one alias at a time)",
@@ -55,29 +58,34 @@ fn lendable(state: &State, name: &str) -> Outcome<usize> {
         )),
         _ => Err(refuse!(
             Inval,
-            "'{name}' is not an alloc_pages object (alloc NAME pages ORDER)"
+            "'{name}' is not an alloc_pages object (alloc NAME pages|highpages ORDER)"
         )),
     }
 }
 
 /// Takes the block of pages object `name` for block `block` of alias `alias`, leaving it
 /// [`Memory::Lent`]; `None` unless [`lendable`] accepted it.
-fn lend(state: &mut State, name: &str, alias: &str, block: usize) -> Option<Pages> {
+fn lend(state: &mut State, name: &str, alias: &str, block: usize) -> Option<Block> {
     let object = &mut state.table.get_mut(name).ok()?.object;
-    let Memory::Pages(pages) = &object.memory else {
-        return None;
+    let (pfn, len) = match &object.memory {
+        Memory::Pages(pages) => (pages.placement().pfn, pages.len()),
+        Memory::HighPages(pages) => (
+            pages.placement().pfn,
+            pages.count() * kernel::page::PAGE_SIZE,
+        ),
+        _ => return None,
     };
     let lent = Memory::Lent {
         alias: Name::new(alias),
         block,
         address: object.address(),
-        pfn: pages.placement().pfn,
-        len: pages.len(),
+        pfn,
+        len,
     };
-    match core::mem::replace(&mut object.memory, lent) {
-        Memory::Pages(pages) => Some(pages),
-        // Checked just above, under the same borrow.
-        other => {
+    // A pages object (checked just above, under the same borrow) gives its block.
+    match Block::take(core::mem::replace(&mut object.memory, lent)) {
+        Ok(block) => Some(block),
+        Err(other) => {
             object.memory = other;
             None
         }
@@ -86,10 +94,10 @@ fn lend(state: &mut State, name: &str, alias: &str, block: usize) -> Option<Page
 
 /// Gives `blocks` back to the pages objects `names`, in order. A block whose pages object is
 /// gone (it cannot be: lent pages are busy) is freed.
-fn give_back(state: &mut State, names: &[Name], blocks: impl IntoIterator<Item = Pages>) {
-    for (name, pages) in names.iter().zip(blocks) {
+fn give_back(state: &mut State, names: &[Name], blocks: impl IntoIterator<Item = Block>) {
+    for (name, block) in names.iter().zip(blocks) {
         if let Ok(slot) = state.table.get_mut(name.as_str()) {
-            slot.object.memory = Memory::Pages(pages);
+            slot.object.memory = block.into_memory();
         }
     }
 }
@@ -111,7 +119,7 @@ pub(crate) fn detach(state: &mut State, object: Object) -> Option<Object> {
 }
 
 /// Takes the blocks of `names`, in order, for alias `alias`; on a failure gives back what it took.
-fn lend_all(state: &mut State, names: &[&str], alias: &str) -> Outcome<KVec<Pages>> {
+fn lend_all(state: &mut State, names: &[&str], alias: &str) -> Outcome<KVec<Block>> {
     let mut blocks = KVec::with_capacity(names.len(), GFP_KERNEL)
         .map_err(|_| refuse!(NoMem, "{alias}: no memory for its block list"))?;
     let mut lent = KVec::with_capacity(names.len(), GFP_KERNEL)
@@ -213,8 +221,9 @@ pub(crate) fn kmap(lab: &Lab, state: &mut State, name: &str, pages: &str, index:
         }
     };
     pr_info!(
-        "kmap {name}: kmap(page {index} of {pages}, pfn {:#x}) = {:#x}\n",
+        "kmap {name}: kmap(page {index} of {pages}, pfn {:#x}, {}) = {:#x}\n",
         map.block().placement().pfn + index as u64,
+        map.block().placement().zone,
         map.addr()
     );
     let object = Object {
@@ -234,29 +243,47 @@ pub(crate) fn kmap(lab: &Lab, state: &mut State, name: &str, pages: &str, index:
 pub(crate) fn kmap_local(state: &mut State, pages: &str, index: u64) -> Outcome {
     let (count, lent) = match &state.table.get(pages)?.value.object.memory {
         Memory::Pages(block) => (block.count(), None),
+        Memory::HighPages(block) => (block.count(), None),
         Memory::Lent {
             alias, block, len, ..
         } => (len / kernel::page::PAGE_SIZE, Some((*alias, *block))),
         _ => return Err(refuse!(Inval, "'{pages}' is not an alloc_pages object")),
     };
     let index = page_index(pages, index, count)?;
-    // CAST: pointer to address.
-    let address = |bytes: &mut [u8]| bytes.as_ptr() as usize;
+    let address = |page: &mut LocalPage<'_>| page.addr();
     let mapped = match lent {
         None => match &mut state.table.get_mut(pages)?.object.memory {
-            Memory::Pages(block) => kmap::with_kmap_local(block, index, address),
+            Memory::Pages(block) => local_at(block, index),
+            Memory::HighPages(block) => local_at(block, index),
             _ => Err(EINVAL),
         },
         Some((alias, block)) => match &mut state.table.get_mut(alias.as_str())?.object.memory {
-            Memory::Vmap { map, .. } => map.with_kmap_local(block, index, address),
-            Memory::Kmap { map, .. } => map.with_kmap_local(index, address),
+            Memory::Vmap { map, .. } => map.with_local(block, index, address).and_then(|mapped| {
+                Ok((mapped, map.blocks().get(block).ok_or(EINVAL)?.placement()))
+            }),
+            Memory::Kmap { map, .. } => map
+                .with_local(index, address)
+                .map(|mapped| (mapped, map.block().placement())),
             _ => Err(EINVAL),
         },
     };
-    let mapped = mapped.map_err(|_| refuse!(Inval, "kmap_local: '{pages}' has no page {index}"))?;
-    pr_info!("kmap_local {pages} {index}: kmap_local_page() = {mapped:#x}, then kunmap_local\n");
+    let (mapped, block) =
+        mapped.map_err(|_| refuse!(Inval, "kmap_local: '{pages}' has no page {index}"))?;
+    pr_info!(
+        "kmap_local {pages} {index}: kmap_local_page(pfn {:#x}, {}) = {mapped:#x}, then kunmap_local\n",
+        // CAST: `usize` fits `u64`.
+        block.pfn + index as u64,
+        block.zone
+    );
     state.stats.called(Api::KmapLocal);
     Ok(())
+}
+
+/// Maps page `index` of `block` with `kmap_local_page` for a moment: where it was mapped, and
+/// where the block lies.
+fn local_at(block: &mut impl PageBlock, index: usize) -> Result<(usize, Placement)> {
+    let mapped = block.with_local(index, |page| page.addr())?;
+    Ok((mapped, block.placement()))
 }
 
 /// Why `free NAME` of a lent pages object is refused, or `None` if it is not lent.

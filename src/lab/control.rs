@@ -61,6 +61,7 @@ use crate::{
         dma,
         gfp::Gfp,
         gfp_policy::Family,
+        high_pages::HighPages,
         kmalloc::{
             self,
             KmallocBuf, //
@@ -201,6 +202,11 @@ fn log_free(entry: &Entry<Slot>) {
         Memory::Pool(_) => pr_info!("pool destroy {name}: mempool_destroy({address:#x})\n"),
         Memory::Vmap { .. } => pr_info!("free {name}: vunmap({address:#x}); its pages stay\n"),
         Memory::Kmap { .. } => pr_info!("free {name}: kunmap of {address:#x}; its page stays\n"),
+        Memory::HighPages(_) if address == 0 => pr_info!(
+            "free {name}: {} object with no kernel address ({} bytes) freed\n",
+            object.api.name(),
+            Decimal(object.asked)
+        ),
         _ => pr_info!(
             "free {name}: {} object at {address:#x} ({} bytes) freed\n",
             object.api.name(),
@@ -452,6 +458,7 @@ fn on_bytes<R>(state: &mut State, name: &str, f: impl FnOnce(&mut [u8]) -> R) ->
     let (id, api) = (entry.id, entry.value.object.api);
     access::with_bytes(&mut state.table, id, f).map_err(|errno| match errno {
         Errno::NoDev => refuse!(NoDev, "'{name}': its device was unbound"),
+        Errno::NoMem => refuse!(NoMem, "'{name}': no memory to map its pages"),
         _ => refuse!(
             Inval,
             "'{name}' is a {} object: no bytes fill or check can reach",
@@ -533,7 +540,7 @@ fn api_of(source: Source<'_>) -> Api {
         Source::Vmalloc(_) => Api::Vmalloc,
         Source::Vzalloc(_) => Api::Vzalloc,
         Source::Vmalloc32(_) => Api::Vmalloc32,
-        Source::Pages(_) => Api::AllocPages,
+        Source::Pages(_) | Source::HighPages(_) => Api::AllocPages,
         Source::GetFreePages(_) => Api::GetFreePages,
         Source::ZeroedPage => Api::GetZeroedPage,
         Source::Cache(_) => Api::KmemCacheAlloc,
@@ -640,7 +647,7 @@ fn alloc(
             None,
             None,
         ),
-        Source::Pages(order) | Source::GetFreePages(order) => {
+        Source::Pages(order) | Source::HighPages(order) | Source::GetFreePages(order) => {
             let order = order_within(api, order)?;
             (
                 Family::Pages,
@@ -717,6 +724,9 @@ fn alloc(
                 .map_err(no_memory)?
                 .freeze(),
         ),
+        Source::HighPages(_) => {
+            Memory::HighPages(HighPages::zeroed(order.unwrap_or(0), gfp).map_err(no_memory)?)
+        }
         Source::GetFreePages(_) => Memory::FreePages(
             FreePages::get(order.unwrap_or(0), gfp)
                 .map_err(no_memory)?
@@ -731,6 +741,11 @@ fn alloc(
         ),
         Source::Dma(_) => device::keep_dma(asked, gfp)?,
     };
+    // What the allocator was really asked for.
+    let gfp = match source {
+        Source::HighPages(_) => HighPages::flags(gfp),
+        _ => gfp,
+    };
     let object = Object {
         api,
         // CAST: `usize` fits `u64`.
@@ -742,6 +757,15 @@ fn alloc(
     let data = data_file(lab, state, name)?;
     let (address, real) = (object.address(), Decimal(object.real_size()));
     match (order, &object.memory) {
+        (Some(order), Memory::HighPages(pages)) => {
+            let placement = pages.placement();
+            let no_address = if address == 0 { ", no kernel address" } else { "" };
+            pr_info!(
+                "alloc {name}: alloc_pages({gfp}, order {order}) = pfn {:#x} in {}{no_address}, {real} bytes\n",
+                placement.pfn,
+                placement.zone
+            );
+        }
         (Some(order), _) => pr_info!(
             "alloc {name}: {}({gfp}, order {order}) = {address:#x}, {real} bytes\n",
             api.name()

@@ -51,6 +51,8 @@ pub(crate) enum Source<'a> {
     Vmalloc32(u64),
     /// `alloc_pages(gfp, order)`.
     Pages(u64),
+    /// `alloc_pages(gfp | __GFP_HIGHMEM | __GFP_ZERO, order)`: maybe no kernel address.
+    HighPages(u64),
     /// `__get_free_pages(gfp, order)`.
     GetFreePages(u64),
     /// `get_zeroed_page(gfp)`.
@@ -274,6 +276,11 @@ pub(crate) const HELP: &[(&str, &str, &str)] = &[
         "alloc blk pages 2 gfp=GFP_KERNEL|__GFP_ZERO",
     ),
     (
+        "alloc NAME highpages ORDER [gfp=FLAG|...]",
+        "allocate 2^ORDER zeroed pages that may be highmem (__GFP_HIGHMEM): with no kernel address, reached through kmap, kmap_local, vmap (data/NAME maps them for each access)",
+        "alloc hp highpages 1",
+    ),
+    (
         "alloc NAME zeroed_page [gfp=FLAG|...]",
         "get_zeroed_page",
         "alloc zp zeroed_page",
@@ -311,12 +318,12 @@ pub(crate) const HELP: &[(&str, &str, &str)] = &[
     (
         "vmap NAME PAGES [PAGES...]",
         "vmap alloc_pages objects into one range: an alias with their bytes (they are busy until it is freed)",
-        "vmap view blk",
+        "vmap view blk; vmap hview hp",
     ),
     (
         "kmap_local PAGES INDEX",
         "kmap_local_page page INDEX, log the address, kunmap_local",
-        "kmap_local blk 1",
+        "kmap_local blk 1; kmap_local hp 1",
     ),
     (
         "kmap NAME PAGES [INDEX]",
@@ -515,6 +522,7 @@ fn allocator<'a, I: Iterator<Item = &'a str>>(
     let source = match kind {
         "zeroed_page" => Source::ZeroedPage,
         "pages" => Source::Pages(words::number(words.next("ORDER")?)?),
+        "highpages" => Source::HighPages(words::number(words.next("ORDER")?)?),
         "get_free_pages" => Source::GetFreePages(words::number(words.next("ORDER")?)?),
         _ => {
             let size = words::size(words.next("SIZE")?)?;
@@ -796,6 +804,15 @@ mod tests {
             })
         );
         assert_eq!(
+            parse(b"alloc h highpages 1 gfp=GFP_KERNEL"),
+            Ok(Command::Alloc {
+                name: "h",
+                source: Source::HighPages(1),
+                gfp: Some("GFP_KERNEL"),
+            })
+        );
+        assert_eq!(errno(b"alloc h highpages"), Errno::Inval);
+        assert_eq!(
             parse(b"alloc z zeroed_page"),
             Ok(Command::Alloc {
                 name: "z",
@@ -1021,6 +1038,7 @@ mod tests {
         "vzalloc",
         "vmalloc_32",
         "pages",
+        "highpages",
         "get_free_pages",
         "zeroed_page",
         "cache:c",

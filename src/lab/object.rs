@@ -20,9 +20,10 @@ use crate::{
         pfn_runs,
         PfnRange, //
     },
-    lab::{stats::Api, table::Name},
+    lab::{block::Block, stats::Api, table::Name},
     mm::{
         gfp::Gfp,
+        high_pages::HighPages,
         kmalloc::KmallocBuf,
         kmap::Kmap,
         kmem_cache::{
@@ -33,6 +34,7 @@ use crate::{
             Mempool,
             PoolElement, //
         },
+        page_block::PageBlock,
         pages::{
             FreePages,
             Pages, //
@@ -56,6 +58,8 @@ pub(crate) enum Memory {
     Vmalloc(VmallocBuf),
     /// From alloc_pages.
     Pages(Pages),
+    /// From alloc_pages with __GFP_HIGHMEM: maybe no kernel address; reached through mappings.
+    HighPages(HighPages),
     /// From __get_free_pages or get_zeroed_page.
     FreePages(FreePages),
     /// From kmem_cache_alloc; keeps its cache alive.
@@ -69,14 +73,14 @@ pub(crate) enum Memory {
     /// A vmap of the blocks of alloc_pages objects, which it holds while mapped.
     Vmap {
         /// The mapping, holding the blocks.
-        map: Vmap,
+        map: Vmap<Block>,
         /// The pages objects the blocks belong to, in block order.
         pages: KVec<Name>,
     },
     /// A kept kmap of one page of an alloc_pages object, whose block it holds while mapped.
     Kmap {
         /// The mapping, holding the block.
-        map: Kmap,
+        map: Kmap<Block>,
         /// The pages object the block belongs to.
         pages: Name,
     },
@@ -108,7 +112,7 @@ pub(crate) enum Memory {
         alias: Name,
         /// The block's place among the alias's blocks.
         block: usize,
-        /// The block's direct-map address.
+        /// The block's kernel address; 0 for highmem pages, which have none.
         address: usize,
         /// The block's first page frame.
         pfn: u64,
@@ -149,6 +153,7 @@ impl Object {
             Memory::Kmap { map, .. } => map.as_slice(),
             Memory::Cache(_)
             | Memory::Pool(_)
+            | Memory::HighPages(_)
             | Memory::Lent { .. }
             | Memory::Dma { .. }
             | Memory::Io { .. } => return None,
@@ -168,6 +173,7 @@ impl Object {
             Memory::Kmap { map, .. } => map.as_mut_slice(),
             Memory::Cache(_)
             | Memory::Pool(_)
+            | Memory::HighPages(_)
             | Memory::Lent { .. }
             | Memory::Dma { .. }
             | Memory::Io { .. } => return None,
@@ -184,6 +190,7 @@ impl Object {
             }
             Memory::Vmalloc(buf) => buf.len() as u64,
             Memory::Pages(pages) => pages.len() as u64,
+            Memory::HighPages(pages) => (pages.count() * kernel::page::PAGE_SIZE) as u64,
             Memory::FreePages(pages) => pages.len() as u64,
             Memory::Slab(object) => object.cache().object_size() as u64,
             Memory::Element(element) => element.pool().element_size() as u64,
@@ -197,9 +204,11 @@ impl Object {
         }
     }
 
-    /// The kernel virtual address of the first byte; of the C structure for caches and pools.
+    /// The kernel virtual address of the first byte; of the C structure for caches and pools; 0
+    /// for highmem pages that have none (no `kmap` maps their first page).
     pub(crate) fn address(&self) -> usize {
         match &self.memory {
+            Memory::HighPages(pages) => pages.page_address(0).ok().flatten().unwrap_or(0),
             // CAST: pointer to address, for display.
             Memory::Cache(cache) => cache.as_raw() as usize,
             Memory::Pool(pool) => pool.addr(),
@@ -229,6 +238,7 @@ impl Object {
             // CAST: `usize` fits `u64`.
             Memory::Kmalloc(buf) => bytes(buf.phys_addr(0).unwrap_or(0), buf.len() as u64),
             Memory::Pages(pages) => block(pages.placement().pfn),
+            Memory::HighPages(pages) => block(pages.placement().pfn),
             Memory::FreePages(pages) => block(pages.placement().pfn),
             Memory::Slab(object) => bytes(object.phys_addr(), self.real_size()),
             Memory::Element(element) => bytes(element.phys_addr(), self.real_size()),
@@ -265,11 +275,11 @@ impl Object {
     pub(crate) fn write_line(&self, f: &mut impl fmt::Write, name: &str) -> fmt::Result {
         write!(
             f,
-            "{name:<16} {:<16} {:>10} {:>10} {:#018x} ",
+            "{name:<16} {:<16} {:>10} {:>10} {} ",
             self.api.name(),
             Decimal(self.asked),
             Decimal(self.real_size()),
-            self.address()
+            Address(self.address())
         )?;
         self.write_placement(f)?;
         match (&self.memory, self.gfp) {
@@ -291,9 +301,29 @@ impl Object {
                 writeln!(f)
             }
             (Memory::Kmap { map, pages }, _) => writeln!(f, " {}[{}]", pages.as_str(), map.index()),
+            (Memory::Lent { alias, .. }, _) => writeln!(f, " lent:{}", alias.as_str()),
             (_, Some(parent)) => writeln!(f, " {}", parent.as_str()),
             (Memory::Dma { .. } | Memory::Io { .. }, _) => writeln!(f, " edu"),
             (_, None) => writeln!(f, " -"),
+        }
+    }
+}
+
+/// An address in the `objects` table, `0x` and as many digits as a pointer has; `-` for none
+/// (highmem pages that no `kmap` maps).
+struct Address(usize);
+
+impl Address {
+    /// The column's width.
+    const WIDTH: usize = 2 + 2 * core::mem::size_of::<usize>();
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let width = Self::WIDTH;
+        match self.0 {
+            0 => write!(f, "{:<width$}", "-"),
+            address => write!(f, "{address:#0width$x}"),
         }
     }
 }
@@ -302,8 +332,13 @@ impl Object {
 pub(crate) fn write_header(f: &mut impl fmt::Write) -> fmt::Result {
     writeln!(
         f,
-        "{:<16} {:<16} {:>10} {:>10} {:<18} pfns zones flags parent",
-        "name", "api", "size", "real", "address"
+        "{:<16} {:<16} {:>10} {:>10} {:<width$} pfns zones flags parent",
+        "name",
+        "api",
+        "size",
+        "real",
+        "address",
+        width = Address::WIDTH
     )
 }
 

@@ -12,9 +12,10 @@
 //! - `kmap`: a global pkmap slot, valid on every CPU until `kunmap`; it may sleep to find a free
 //!   slot, and there are few of them (`LAST_PKMAP`).
 //!
-//! [`HighPages`] owns such a block and has no slice of its bytes. It lends one page at a time:
+//! [`HighPages`] owns such a block and has no slice of its bytes. It lends them through a mapping
+//! made for the purpose:
 //!
-//! - [`HighPages::with_local`] maps a page with `kmap_local_page` for the length of a closure and
+//! - [`PageBlock::with_local`] (every block has it) maps a page with `kmap_local_page` for the length of a closure and
 //!   hands it a [`LocalPage`], which copies bytes in and out and is neither `Send` nor `Sync`: a
 //!   `&[u8]` of a kmap_local slot would be `Sync`, and could reach another CPU (through
 //!   [`crate::kthread::on_cpus`], say), where the same address maps another page or nothing.
@@ -22,6 +23,9 @@
 //! - [`HighPages::kmap`] maps a page with `kmap` for as long as the returned [`KmapGuard`]
 //!   lives: its address is valid everywhere, so the guard lends a plain `&mut [u8]`, and it may be
 //!   held across a sleep.
+//! - [`HighPages::with_vmap`] maps the whole block with `vmap` for the length of a closure and
+//!   lends its bytes, contiguous and valid on every CPU ([`crate::mm::vmap::Vmap`] keeps such a
+//!   view for longer).
 //!
 //! Where the kernel has no HIGHMEM (x86_64), the allocator ignores `__GFP_HIGHMEM`, both maps
 //! return the page's direct-map address and the unmaps do nothing; the type and its rules stay
@@ -34,7 +38,10 @@ use core::{
 
 use kernel::{
     bindings,
-    page::PAGE_SIZE,
+    page::{
+        BorrowedPage,
+        PAGE_SIZE, //
+    },
     prelude::*, //
 };
 
@@ -42,10 +49,12 @@ use crate::{
     mm::{
         gfp::Gfp,
         gfp_policy::Family,
+        page_block::PageBlock,
         pages::{
             self,
             Placement, //
         },
+        vmap::Vmap,
     },
     shim::generated,
 };
@@ -81,7 +90,7 @@ impl HighPages {
     pub(crate) fn zeroed(order: u32, gfp: Gfp) -> Result<Self> {
         pages::check_order(order)?;
         gfp.check_for(Family::Pages)?;
-        let flags = gfp | Gfp::HIGHMEM | Gfp::ZERO;
+        let flags = Self::flags(gfp);
         // SAFETY: Any flags and an order up to MAX_PAGE_ORDER are valid arguments.
         let page = unsafe { generated::memlab_alloc_pages(flags.as_raw(), order) };
         let page = NonNull::new(page).ok_or(ENOMEM)?;
@@ -90,18 +99,25 @@ impl HighPages {
         Ok(Self { page, order })
     }
 
+    /// The flags [`HighPages::zeroed`] passes to the allocator for a caller's `gfp`.
+    pub(crate) fn flags(gfp: Gfp) -> Gfp {
+        gfp | Gfp::HIGHMEM | Gfp::ZERO
+    }
+
     /// The number of pages in the block, `2^order`.
     pub(crate) fn count(&self) -> usize {
         1 << self.order
     }
 
+    /// Page `index` of the block, borrowed, or `None` past the end.
+    pub(crate) fn page(&self, index: usize) -> Option<BorrowedPage<'_>> {
+        // SAFETY: The block has `count()` pages, allocated as long as `self` is borrowed.
+        (index < self.count()).then(|| unsafe { pages::nth_page(self.page.as_ptr(), index) })
+    }
+
     /// The `struct page` of page `index`, or `EINVAL` past the end.
-    fn page(&self, index: usize) -> Result<*mut bindings::page> {
-        if index >= self.count() {
-            return Err(EINVAL);
-        }
-        // SAFETY: The block owned by `self` has more than `index` pages (checked).
-        Ok(unsafe { generated::memlab_page_nth(self.page.as_ptr(), index) })
+    fn page_ptr(&self, index: usize) -> Result<*mut bindings::page> {
+        Ok(self.page(index).ok_or(EINVAL)?.as_ptr())
     }
 
     /// Whether page `index` lies in ZONE_HIGHMEM (`PageHighMem`).
@@ -110,7 +126,7 @@ impl HighPages {
     ///
     /// `EINVAL` past the end.
     pub(crate) fn is_highmem(&self, index: usize) -> Result<bool> {
-        let page = self.page(index)?;
+        let page = self.page_ptr(index)?;
         // SAFETY: `page` is a valid `struct page` of the block `self` owns.
         Ok(unsafe { generated::memlab_page_is_highmem(page) })
     }
@@ -122,7 +138,7 @@ impl HighPages {
     ///
     /// `EINVAL` past the end.
     pub(crate) fn page_address(&self, index: usize) -> Result<Option<usize>> {
-        let page = self.page(index)?;
+        let page = self.page_ptr(index)?;
         // SAFETY: `page` is a valid `struct page` of the block `self` owns.
         let addr = unsafe { generated::memlab_page_address(page) };
         // CAST: pointer to address.
@@ -135,36 +151,17 @@ impl HighPages {
         unsafe { pages::placement(self.page.as_ptr()) }
     }
 
-    /// Maps page `index` with `kmap_local_page`, runs `f` on it, then `kunmap_local`s. Never
-    /// sleeps to map; `f` may sleep (the kernel saves and restores the task's local mappings).
+    /// Maps the whole block with `vmap` for the length of `f`, and lends `f` its bytes, which are
+    /// valid on every CPU meanwhile; `vunmap`s after. May sleep (so may `f`).
     ///
     /// # Errors
     ///
-    /// `EINVAL` past the end.
-    pub(crate) fn with_local<R>(
-        &mut self,
-        index: usize,
-        f: impl FnOnce(&mut LocalPage<'_>) -> R,
-    ) -> Result<R> {
-        let page = self.page(index)?;
-        // SAFETY: `page` is a valid page of the block `self` owns, borrowed mutably (so neither
-        // freed nor otherwise accessed) until after the `kunmap_local` below.
-        let addr = unsafe { generated::memlab_kmap_local_page(page) };
-        // `kmap_local_page` never fails (highmem.rst): a NULL here would be a kernel bug.
-        let addr = NonNull::new(addr.cast::<u8>()).ok_or(EINVAL)?;
-        // INVARIANT: `addr` maps the page's `PAGE_SIZE` initialised bytes in this thread until
-        // the `kunmap_local` below; the handle is borrowed by `f` only and cannot leave this
-        // thread (it is neither `Send` nor `Sync`).
-        let mut local = LocalPage {
-            addr,
-            _not_send_or_sync: PhantomData,
-        };
-        let result = f(&mut local);
-        // SAFETY: `addr` is the latest kmap_local mapping of this thread: any mapping `f` made in
-        // between was released before `f` returned (closures nest), and `local` is not used
-        // after this.
-        unsafe { generated::memlab_kunmap_local(addr.as_ptr().cast()) };
-        Ok(result)
+    /// `ENOMEM` if the mapping cannot be made; `f` does not run then.
+    pub(crate) fn with_vmap<R>(&mut self, f: impl FnOnce(&mut [u8]) -> R) -> Result<R> {
+        let mut blocks = KVec::with_capacity(1, GFP_KERNEL)?;
+        blocks.push(self, GFP_KERNEL)?;
+        let mut map = Vmap::new(blocks)?;
+        Ok(f(map.as_mut_slice()))
     }
 
     /// Maps page `index` with `kmap` until the returned guard is dropped. May sleep.
@@ -173,7 +170,7 @@ impl HighPages {
     ///
     /// `EINVAL` past the end.
     pub(crate) fn kmap(&mut self, index: usize) -> Result<KmapGuard<'_>> {
-        let page = self.page(index)?;
+        let page = self.page_ptr(index)?;
         kernel::task::might_sleep();
         // SAFETY: `page` is a valid page of the block `self` owns; the guard borrows `self`
         // mutably, so the page stays allocated, and reached through this mapping only, until the
@@ -198,7 +195,40 @@ impl Drop for HighPages {
     }
 }
 
-/// One page mapped with `kmap_local_page`, for the closure of [`HighPages::with_local`]. Its
+/// Maps `page` with `kmap_local_page`, runs `f` on it, then `kunmap_local`s: the body of
+/// [`PageBlock::with_local`]. Never sleeps to map; `f` may sleep (the kernel saves and restores
+/// the task's local mappings).
+///
+/// # Safety
+///
+/// `page` is a valid `struct page` whose `PAGE_SIZE` bytes are initialised, stays allocated until
+/// this returns, and is reached by nothing else meanwhile (the caller borrows its block
+/// mutably).
+pub(crate) unsafe fn with_local_page<R>(
+    page: *mut bindings::page,
+    f: impl FnOnce(&mut LocalPage<'_>) -> R,
+) -> Result<R> {
+    // SAFETY: `page` is valid and stays allocated until after the `kunmap_local` below (the
+    // function's safety requirements).
+    let addr = unsafe { generated::memlab_kmap_local_page(page) };
+    // `kmap_local_page` never fails (highmem.rst): a NULL here would be a kernel bug.
+    let addr = NonNull::new(addr.cast::<u8>()).ok_or(EINVAL)?;
+    // INVARIANT: `addr` maps the page's `PAGE_SIZE` initialised bytes in this thread until the
+    // `kunmap_local` below, and nothing else reaches them (safety requirements); the handle is
+    // borrowed by `f` only and cannot leave this thread (it is neither `Send` nor `Sync`).
+    let mut local = LocalPage {
+        addr,
+        _not_send_or_sync: PhantomData,
+    };
+    let result = f(&mut local);
+    // SAFETY: `addr` is the latest kmap_local mapping of this thread: any mapping `f` made in
+    // between was released before `f` returned (closures nest), and `local` is not used after
+    // this.
+    unsafe { generated::memlab_kunmap_local(addr.as_ptr().cast()) };
+    Ok(result)
+}
+
+/// One page mapped with `kmap_local_page`, for the closure of [`PageBlock::with_local`]. Its
 /// bytes are copied in and out, never lent: a reference into a kmap_local slot must not reach
 /// another thread, and a `&[u8]` is `Send`.
 ///
@@ -436,6 +466,32 @@ mod tests {
         let mut byte = [0u8];
         block.with_local(0, |page| page.read(7, &mut byte))??;
         assert_eq!(byte[0], 0xa5);
+        Ok(())
+    }
+
+    #[test]
+    fn a_vmap_of_the_block_is_one_view_of_what_every_mapping_wrote() -> Result {
+        let mut block = HighPages::zeroed(1, Gfp::KERNEL)?;
+        block.with_local(1, |page| page.write(0, b"local"))??;
+        let mut map = block.kmap(0)?;
+        map.as_mut_slice()[PAGE_SIZE - 1] = 0x4b;
+        drop(map);
+        let (addr, seen) = block.with_vmap(|bytes| {
+            // The last byte of page 0 and the first of page 1, side by side.
+            let seen = (
+                bytes[PAGE_SIZE - 1],
+                bytes[PAGE_SIZE..PAGE_SIZE + 5] == *b"local",
+            );
+            bytes[PAGE_SIZE + 5] = 0x76;
+            // CAST: pointer to address.
+            (bytes.as_ptr() as usize, seen)
+        })?;
+        // SAFETY: `is_vmalloc_addr` only compares an address with the vmalloc area's bounds.
+        assert!(unsafe { bindings::is_vmalloc_addr(addr as *const _) });
+        assert_eq!(seen, (0x4b, true));
+        let mut byte = [0u8];
+        block.with_local(1, |page| page.read(5, &mut byte))??;
+        assert_eq!(byte[0], 0x76);
         Ok(())
     }
 

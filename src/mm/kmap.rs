@@ -10,10 +10,12 @@
 //! [`highmem.rst`](srctree/Documentation/mm/highmem.rst)) because closures nest.
 //!
 //! `kmap` (not `kmap_local`) mappings are global and may live long: [`Kmap`] is the owned form,
-//! for a mapping kept across calls. It takes the block, so the page cannot be freed while mapped,
-//! and gives it back, still valid, when unmapped ([`Kmap::into_pages`]).
+//! for a mapping kept across calls. It takes the block (any [`PageBlock`]: [`Pages`], or
+//! [`crate::mm::high_pages::HighPages`], whose pages really get mapped on a HIGHMEM kernel), so
+//! the page cannot be freed while mapped, and gives it back, still valid, when unmapped
+//! ([`Kmap::into_pages`]).
 //!
-//! The blocks here are [`Pages`], which are always in the direct map (lowmem), so both functions
+//! The scoped functions take [`Pages`], which are always in the direct map (lowmem), so both
 //! return `page_address(page)` and the unmaps do nothing, on every architecture (x86_64 has no
 //! HIGHMEM at all; `DEBUG_KMAP_LOCAL_FORCE_MAP` changes nothing there, since without HIGHMEM
 //! `kmap_local_page` is `page_address` in `include/linux/highmem-internal.h`). memlab still makes
@@ -29,12 +31,16 @@ use kernel::{
 };
 
 use crate::{
-    mm::pages::Pages,
+    mm::{
+        high_pages::LocalPage,
+        page_block::PageBlock,
+        pages::Pages, //
+    },
     shim::generated, //
 };
 
 /// Which page of `pages` to map, checked.
-fn page_of(pages: &Pages, index: usize) -> Result<*mut kernel::bindings::page> {
+fn page_of(pages: &impl PageBlock, index: usize) -> Result<*mut kernel::bindings::page> {
     let page = pages.page(index).ok_or(EINVAL)?;
     Ok(page.as_ptr())
 }
@@ -102,34 +108,36 @@ pub(crate) fn with_kmap_local<R>(
 /// # Invariants
 ///
 /// `page` is page `index` of `pages`, and `addr` is what `kmap` returned for it, not yet
-/// unmapped; `pages` is owned by `self` and not freed while mapped.
+/// unmapped; `pages` is owned by `self` and not freed while mapped; its bytes are initialised
+/// (`B: PageBlock`).
 ///
 /// # Context
 ///
 /// [`Kmap::new`], [`Kmap::into_pages`] and the drop call `kmap`/`kunmap`, which may sleep: use
 /// them in process context. Each calls `might_sleep()` first, so `CONFIG_DEBUG_ATOMIC_SLEEP`
 /// reports a misuse every time.
-pub(crate) struct Kmap {
-    pages: Pages,
+pub(crate) struct Kmap<B: PageBlock = Pages> {
+    pages: B,
     index: usize,
     page: NonNull<bindings::page>,
     addr: NonNull<u8>,
 }
 
 // SAFETY: `kmap` mappings are global (not tied to a CPU or task): the page may be read, written
-// and unmapped from any thread; `Kmap` owns the block and the mapping exclusively.
-unsafe impl Send for Kmap {}
+// and unmapped from any thread; `Kmap` owns the block and the mapping exclusively, and the block
+// goes with it.
+unsafe impl<B: PageBlock + Send> Send for Kmap<B> {}
 
-// SAFETY: Shared access only reads.
-unsafe impl Sync for Kmap {}
+// SAFETY: Shared access only reads the mapping and gives `&B`.
+unsafe impl<B: PageBlock + Sync> Sync for Kmap<B> {}
 
-impl Kmap {
+impl<B: PageBlock> Kmap<B> {
     /// Maps page `index` of `pages` with `kmap`, keeping the block. May sleep.
     ///
     /// # Errors
     ///
     /// `EINVAL` if `pages` has no page `index`; the block comes back with the error.
-    pub(crate) fn new(pages: Pages, index: usize) -> Result<Self, (Error, Pages)> {
+    pub(crate) fn new(pages: B, index: usize) -> Result<Self, (Error, B)> {
         let page = match page_of(&pages, index).map(NonNull::new) {
             Ok(Some(page)) => page,
             Ok(None) => return Err((EINVAL, pages)),
@@ -164,8 +172,8 @@ impl Kmap {
 
     /// The mapped page's bytes, through the mapping.
     pub(crate) fn as_slice(&self) -> &[u8] {
-        // SAFETY: `addr` maps one page of initialised bytes (`Pages<u8>`) for as long as `self`
-        // lives (type invariants); shared access only reads.
+        // SAFETY: `addr` maps one page of initialised bytes for as long as `self` lives (type
+        // invariants); shared access only reads.
         unsafe { core::slice::from_raw_parts(self.addr.as_ptr(), PAGE_SIZE) }
     }
 
@@ -175,33 +183,38 @@ impl Kmap {
         unsafe { core::slice::from_raw_parts_mut(self.addr.as_ptr(), PAGE_SIZE) }
     }
 
-    /// The whole block, readable through its direct-map address.
-    pub(crate) fn block(&self) -> &Pages {
+    /// The whole block (for what `&self` of a block gives: placement, direct-map reads).
+    pub(crate) fn block(&self) -> &B {
         &self.pages
     }
 
-    /// The whole block's bytes, writable through its direct-map address. The block itself stays
-    /// out of reach while mapped: a `&mut Pages` would let a caller swap it out and free it.
-    pub(crate) fn block_bytes_mut(&mut self) -> &mut [u8] {
-        self.pages.as_mut_slice()
+    /// Runs `f` on the whole block's bytes, reached the block's own way (see
+    /// [`PageBlock::with_bytes`]). The block itself stays out of reach while mapped: a `&mut B`
+    /// would let a caller swap it out and free it.
+    ///
+    /// # Errors
+    ///
+    /// `ENOMEM` if the block's own way needs a mapping and none can be made.
+    pub(crate) fn with_block_bytes<R>(&mut self, f: impl FnOnce(&mut [u8]) -> R) -> Result<R> {
+        self.pages.with_bytes(f)
     }
 
     /// Runs `f` on page `index` of the block, mapped for the call with `kmap_local_page` (see
-    /// [`with_kmap_local`]); the block never leaves the mapping.
+    /// [`PageBlock::with_local`]); the block never leaves the mapping.
     ///
     /// # Errors
     ///
     /// `EINVAL` if the block has no page `index`.
-    pub(crate) fn with_kmap_local<R>(
+    pub(crate) fn with_local<R>(
         &mut self,
         index: usize,
-        f: impl FnOnce(&mut [u8]) -> R,
+        f: impl FnOnce(&mut LocalPage<'_>) -> R,
     ) -> Result<R> {
-        with_kmap_local(&mut self.pages, index, f)
+        self.pages.with_local(index, f)
     }
 
     /// Unmaps and gives the block back, still owned and valid.
-    pub(crate) fn into_pages(self) -> Pages {
+    pub(crate) fn into_pages(self) -> B {
         let mut this = core::mem::ManuallyDrop::new(self);
         this.unmap();
         // SAFETY: `this` is never used or dropped again, so `pages` is moved out exactly once.
@@ -217,7 +230,7 @@ impl Kmap {
     }
 }
 
-impl Drop for Kmap {
+impl<B: PageBlock> Drop for Kmap<B> {
     fn drop(&mut self) {
         // The mapping goes first; the block is freed afterwards, when `pages` is dropped.
         self.unmap();
@@ -257,7 +270,7 @@ mod tests {
         assert_eq!((map.addr(), map.index()), (expected, 1));
         map.as_mut_slice()[9] = 0x99;
         assert_eq!(map.block().as_slice()[PAGE_SIZE + 9], 0x99);
-        map.block_bytes_mut()[PAGE_SIZE + 10] = 0x77;
+        map.with_block_bytes(|bytes| bytes[PAGE_SIZE + 10] = 0x77)?;
         assert_eq!(map.as_slice()[10], 0x77);
         // Page 0 is not mapped: untouched.
         assert!(map.block().as_slice()[..PAGE_SIZE].iter().all(|&b| b == 0));

@@ -105,7 +105,7 @@ pub(crate) unsafe fn placement(page: *mut bindings::page) -> Placement {
 /// # Safety
 ///
 /// `first` starts a block of more than `index` pages that stays allocated for `'a`.
-unsafe fn nth_page<'a>(first: *mut bindings::page, index: usize) -> BorrowedPage<'a> {
+pub(crate) unsafe fn nth_page<'a>(first: *mut bindings::page, index: usize) -> BorrowedPage<'a> {
     // SAFETY: The block holds page `index` (caller), so its pfn is valid and has a `struct page`.
     let page = unsafe { generated::memlab_page_nth(first, index) };
     // SAFETY: `pfn_to_page` of a valid pfn is never null.

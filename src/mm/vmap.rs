@@ -2,12 +2,17 @@
 
 //! `vmap`/`vunmap`: one virtually contiguous mapping over pages that need not be contiguous.
 //!
-//! [`Vmap`] takes ownership of the page blocks it maps, so the mapping cannot outlive them: the
-//! pages are unmapped (`vunmap`) before they can be freed, either when the `Vmap` is dropped
-//! (then they are freed too) or by [`Vmap::into_pages`], which unmaps and hands the still-owned,
-//! still-valid pages back. While mapped, the bytes are written through the mapping
-//! (`&mut self`) and the pages can be read through their own direct-map addresses (`&self`):
-//! Rust's borrow rules keep the two views from racing.
+//! [`Vmap`] takes ownership of the page blocks it maps (any [`PageBlock`]: direct-mapped
+//! [`Pages`], [`crate::mm::high_pages::HighPages`] that may have no kernel address, or a `&mut` of either for a mapping
+//! scoped to a borrow), so the mapping cannot outlive them: the pages are unmapped (`vunmap`)
+//! before they can be freed, either when the `Vmap` is dropped (then they are freed too) or by
+//! [`Vmap::into_pages`], which unmaps and hands the still-owned, still-valid blocks back. While
+//! mapped, the bytes are written through the mapping (`&mut self`) and each block's bytes can be
+//! reached its own way ([`Vmap::with_block_bytes`]): Rust's borrow rules keep the views from
+//! racing.
+//!
+//! This is how a block of highmem pages gets one contiguous view: `vmap` maps each page where
+//! it is, whether or not the direct map covers it.
 //!
 //! `vmap` takes `PAGE_KERNEL`, a run-time value on x86, so the call is made from the C shim.
 //! It may sleep. The `kernel` crate has no peer.
@@ -22,7 +27,8 @@ use kernel::{
 
 use crate::{
     mm::{
-        kmap,
+        high_pages::LocalPage,
+        page_block::PageBlock,
         pages::Pages, //
     },
     shim::generated, //
@@ -40,28 +46,30 @@ use crate::{
 ///
 /// - `addr` is what `vmap` returned for the `count` pages of `blocks` (in order), and has not been
 ///   unmapped; `count >= 1` is the total number of pages in `blocks`.
-/// - `blocks` is owned by `self` and its pages are not freed while mapped.
-pub(crate) struct Vmap {
+/// - `blocks` is owned by `self` and its pages are not freed while mapped; their bytes are
+///   initialised (`B: PageBlock`).
+pub(crate) struct Vmap<B: PageBlock = Pages> {
     addr: NonNull<u8>,
     count: usize,
-    blocks: KVec<Pages>,
+    blocks: KVec<B>,
 }
 
-// SAFETY: `Vmap` owns its pages and mapping exclusively; vunmap may run on any thread (in the
-// context the type's docs require).
-unsafe impl Send for Vmap {}
+// SAFETY: `Vmap` owns its blocks and mapping exclusively; the mapping is global (valid on every
+// CPU) and vunmap may run on any thread (in the context the type's docs require). The blocks go
+// with it, so they must be `Send` themselves.
+unsafe impl<B: PageBlock + Send> Send for Vmap<B> {}
 
-// SAFETY: Shared access only reads.
-unsafe impl Sync for Vmap {}
+// SAFETY: Shared access only reads the mapping and gives `&B`.
+unsafe impl<B: PageBlock + Sync> Sync for Vmap<B> {}
 
-impl Vmap {
+impl<B: PageBlock> Vmap<B> {
     /// Maps every page of `blocks`, in order, into one virtual range. May sleep.
     ///
     /// # Errors
     ///
     /// `EINVAL` if `blocks` is empty; `ENOMEM` if the page list or the mapping cannot be
     /// allocated (the pages are then freed with `blocks`; [`Vmap::try_new`] gives them back).
-    pub(crate) fn new(blocks: KVec<Pages>) -> Result<Self> {
+    pub(crate) fn new(blocks: KVec<B>) -> Result<Self> {
         Self::try_new(blocks).map_err(|(err, _blocks)| err)
     }
 
@@ -71,9 +79,9 @@ impl Vmap {
     /// # Errors
     ///
     /// As [`Vmap::new`].
-    pub(crate) fn try_new(blocks: KVec<Pages>) -> Result<Self, (Error, KVec<Pages>)> {
+    pub(crate) fn try_new(blocks: KVec<B>) -> Result<Self, (Error, KVec<B>)> {
         kernel::task::might_sleep();
-        let count: usize = blocks.iter().map(Pages::count).sum();
+        let count: usize = blocks.iter().map(PageBlock::count).sum();
         let mut list = match Self::page_list(&blocks, count) {
             Ok(list) => list,
             Err(err) => return Err((err, blocks)),
@@ -97,7 +105,7 @@ impl Vmap {
     }
 
     /// The `struct page` pointers of the `count` pages of `blocks`, in order.
-    fn page_list(blocks: &[Pages], count: usize) -> Result<KVec<*mut bindings::page>> {
+    fn page_list(blocks: &[B], count: usize) -> Result<KVec<*mut bindings::page>> {
         if count == 0 {
             return Err(EINVAL);
         }
@@ -122,37 +130,49 @@ impl Vmap {
         self.addr.as_ptr() as usize
     }
 
-    /// The mapped pages, each readable through its own direct-map address.
-    pub(crate) fn blocks(&self) -> &[Pages] {
+    /// The mapped blocks (for what `&self` of a block gives: placement, direct-map reads).
+    pub(crate) fn blocks(&self) -> &[B] {
         &self.blocks
     }
 
-    /// The bytes of block `index`, writable, through the block's own direct-map address (not
-    /// the mapping); `None` if there is no such block. The blocks themselves stay out of reach
-    /// while mapped: a `&mut Pages` would let a caller swap one out and free it.
-    pub(crate) fn block_bytes_mut(&mut self, index: usize) -> Option<&mut [u8]> {
-        self.blocks.get_mut(index).map(Pages::as_mut_slice)
+    /// Runs `f` on the bytes of block `index`, reached the block's own way (not through this
+    /// mapping; see [`PageBlock::with_bytes`]). The blocks themselves stay out of reach while
+    /// mapped: a `&mut B` would let a caller swap one out and free it.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` if there is no such block; `ENOMEM` if the block's own way needs a mapping and
+    /// none can be made.
+    pub(crate) fn with_block_bytes<R>(
+        &mut self,
+        index: usize,
+        f: impl FnOnce(&mut [u8]) -> R,
+    ) -> Result<R> {
+        self.blocks.get_mut(index).ok_or(EINVAL)?.with_bytes(f)
     }
 
     /// Runs `f` on page `index` of block `block`, mapped for the call with `kmap_local_page`
-    /// (see [`kmap::with_kmap_local`]); the block never leaves the mapping.
+    /// (see [`PageBlock::with_local`]); the block never leaves the mapping.
     ///
     /// # Errors
     ///
     /// `EINVAL` if there is no such block or page.
-    pub(crate) fn with_kmap_local<R>(
+    pub(crate) fn with_local<R>(
         &mut self,
         block: usize,
         index: usize,
-        f: impl FnOnce(&mut [u8]) -> R,
+        f: impl FnOnce(&mut LocalPage<'_>) -> R,
     ) -> Result<R> {
-        kmap::with_kmap_local(self.blocks.get_mut(block).ok_or(EINVAL)?, index, f)
+        self.blocks
+            .get_mut(block)
+            .ok_or(EINVAL)?
+            .with_local(index, f)
     }
 
     /// The bytes, through the mapping.
     pub(crate) fn as_slice(&self) -> &[u8] {
-        // SAFETY: `addr` maps `len()` initialised bytes (the pages are `Pages<u8>`) for as long
-        // as `self` lives (type invariants).
+        // SAFETY: `addr` maps `len()` initialised bytes (`B: PageBlock`) for as long as `self`
+        // lives (type invariants).
         unsafe { core::slice::from_raw_parts(self.addr.as_ptr(), self.len()) }
     }
 
@@ -162,8 +182,8 @@ impl Vmap {
         unsafe { core::slice::from_raw_parts_mut(self.addr.as_ptr(), self.len()) }
     }
 
-    /// Unmaps and gives the pages back, still owned and valid.
-    pub(crate) fn into_pages(self) -> KVec<Pages> {
+    /// Unmaps and gives the blocks back, still owned and valid.
+    pub(crate) fn into_pages(self) -> KVec<B> {
         let mut this = core::mem::ManuallyDrop::new(self);
         this.unmap();
         // SAFETY: `this` is never used or dropped again, so `blocks` is moved out exactly once.
@@ -179,7 +199,7 @@ impl Vmap {
     }
 }
 
-impl Drop for Vmap {
+impl<B: PageBlock> Drop for Vmap<B> {
     fn drop(&mut self) {
         // The mapping goes first; the pages are freed afterwards, when `blocks` is dropped.
         self.unmap();
@@ -191,6 +211,7 @@ mod tests {
     use super::*;
     use crate::mm::{
         gfp::Gfp,
+        high_pages::HighPages,
         testing, //
     };
 
@@ -245,8 +266,42 @@ mod tests {
     }
 
     #[test]
+    fn highmem_blocks_get_one_view_that_every_mapping_agrees_with() -> Result {
+        let mut blocks = KVec::new();
+        for order in [1, 0] {
+            blocks.push(HighPages::zeroed(order, Gfp::KERNEL)?, GFP_KERNEL)?;
+        }
+        // Before the view: through kmap_local (page 1 of block 0) and kmap (block 1).
+        blocks[0].with_local(1, |page| page.write(0, b"local"))??;
+        blocks[1].kmap(0)?.as_mut_slice().fill(0x33);
+        let mut map = Vmap::new(blocks)?;
+        assert_eq!(map.len(), 3 * PAGE_SIZE);
+        for block in map.blocks() {
+            // A HIGHMEM kernel gave highmem pages, which the direct map does not cover.
+            assert_eq!(block.is_highmem(0)?, cfg!(CONFIG_HIGHMEM));
+        }
+        // One contiguous view: its pages 1 and 2 are the two pages written above.
+        assert_eq!(&map.as_slice()[PAGE_SIZE..PAGE_SIZE + 5], b"local");
+        assert!(map.as_slice()[2 * PAGE_SIZE..].iter().all(|&b| b == 0x33));
+        // Through the view, read back through kmap_local while it is mapped ...
+        map.as_mut_slice()[2 * PAGE_SIZE - 1] = 0x77;
+        let mut byte = [0u8];
+        map.with_local(0, 1, |page| page.read(PAGE_SIZE - 1, &mut byte))??;
+        assert_eq!(byte[0], 0x77);
+        assert_eq!(map.with_local(1, 1, |_| ()).err(), Some(EINVAL));
+        // ... through a second vmap of block 1 (its own way in) ...
+        map.with_block_bytes(1, |bytes| bytes[8] = 0x88)?;
+        assert_eq!(map.as_slice()[2 * PAGE_SIZE + 8], 0x88);
+        // ... and through kmap once unmapped.
+        let mut blocks = map.into_pages();
+        assert_eq!(blocks[0].kmap(1)?.as_slice()[PAGE_SIZE - 1], 0x77);
+        assert_eq!(blocks[1].kmap(0)?.as_slice()[8], 0x88);
+        Ok(())
+    }
+
+    #[test]
     fn nothing_to_map_is_an_error() {
-        assert_eq!(Vmap::new(KVec::new()).err(), Some(EINVAL));
+        assert_eq!(Vmap::<Pages>::new(KVec::new()).err(), Some(EINVAL));
     }
 
     #[test]
@@ -263,9 +318,9 @@ mod tests {
         assert_eq!(blocks[0].as_slice().as_ptr(), first);
         // The same blocks map now, and the direct map and the mapping see each other's writes.
         let mut map = Vmap::try_new(blocks).map_err(|(err, _)| err)?;
-        map.block_bytes_mut(2).ok_or(EINVAL)?[5] = 0x5e;
+        map.with_block_bytes(2, |bytes| bytes[5] = 0x5e)?;
         assert_eq!(map.as_slice()[3 * PAGE_SIZE + 5], 0x5e);
-        assert!(map.block_bytes_mut(3).is_none());
+        assert_eq!(map.with_block_bytes(3, |_| ()).err(), Some(EINVAL));
         Ok(())
     }
 

@@ -97,7 +97,7 @@ static void command(char *out, size_t len)
 {
 	static const char *const sized[] = { "kmalloc", "kzalloc", "kvmalloc", "vmalloc", "vzalloc",
 					     "vmalloc_32", "dma", "slab" };
-	static const char *const paged[] = { "pages", "get_free_pages" };
+	static const char *const paged[] = { "pages", "highpages", "get_free_pages" };
 	static const char *const flags[] = { "", " flags=POISON", " flags=RED_ZONE|STORE_USER",
 					     " flags=HWCACHE_ALIGN", " flags=CACHE_DMA", " flags=NOPE",
 					     " align=64", " align=24", " align=8192" };

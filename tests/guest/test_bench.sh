@@ -183,7 +183,7 @@ gates_named() {
 	if [ "$debug_kernel" = 1 ]; then
 		# Rust on arm excludes KASAN: the arm debug kernel has the others.
 		gates="kmemleak lockdep debug_vm debug_atomic_sleep slab_debug"
-		[ "$(uname -m)" = armv7l ] || gates="kasan $gates"
+		[ "$machine" = armv7l ] || gates="kasan $gates"
 		for gate in $gates; do
 			case $header in *"gates="*"$gate"*) ;; *) echo "no $gate"; return 1 ;; esac
 		done

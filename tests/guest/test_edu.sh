@@ -10,7 +10,7 @@ check edu_bound test -n "$edu_device"
 check edu_bar_claimed grep -q memlab-edu /proc/iomem
 # edu's DMA mask: its default 28 bits on x86_64; 32 on arm, where RAM starts at 1 GiB (scripts/vm).
 mask_bits=28
-[ "$(uname -m)" != armv7l ] || mask_bits=32
+[ "$machine" != armv7l ] || mask_bits=32
 check edu_probe_logged sh -c "dmesg | grep -q 'edu 0x010000ed: BAR 0 at .* mapped, DMA mask $mask_bits bits'"
 check edu_unbind sh -c "echo '$edu_device' >'$edu_driver/unbind'"
 check edu_bar_released_on_unbind sh -c "! grep -q memlab-edu /proc/iomem"

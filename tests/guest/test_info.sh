@@ -23,7 +23,7 @@ zones_are_the_kernels() {
 	[ -n "$kernel" ] && [ "$kernel" = "$memlab" ]
 }
 check info_zones_are_the_kernels zones_are_the_kernels
-case $(uname -m) in
+case $machine in
 x86_64)
 	check info_has_dma_zone grep -q '^zone: node=0 name=DMA pfn=' "$info"
 	check info_has_dma32_zone grep -q '^zone: node=0 name=DMA32 pfn=' "$info"
@@ -35,7 +35,7 @@ armv7l)
 	check info_has_highmem_zone grep -q '^zone: node=0 name=HighMem pfn=' "$info"
 	check info_no_dma_zones sh -c "grep -q '^dma_zone_end: none' '$info' && grep -q '^dma32_zone_end: none' '$info'"
 	;;
-*) not_ok info_architecture "no checks for $(uname -m)" ;;
+*) not_ok info_architecture "no checks for $machine" ;;
 esac
 check info_is_read_only sh -c "! echo x 2>/dev/null >'$info'"
 

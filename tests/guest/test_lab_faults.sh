@@ -8,7 +8,7 @@
 # Every run ends with `free all`; the suite's kmemleak scans judge what is left. Sourced by
 # tests/guest/suite with memlab loaded.
 
-batch=./out/bin/$(uname -m)/labbatch
+batch=./out/bin/$machine/labbatch
 
 # faults PROBABILITY [KIND...]: fail KIND's allocations (default: both) of tasks marked
 # make-it-fail with PROBABILITY percent; `faults 0` turns both off.
@@ -38,7 +38,7 @@ api_of() {
 			if (api ~ /^cache:/) api = "kmem_cache_alloc"
 			else if (api ~ /^pool:/) api = "mempool_alloc"
 			else if (api == "dma") api = "dma_alloc_coherent"
-			else if (api == "pages") api = "alloc_pages"
+			else if (api == "pages" || api == "highpages") api = "alloc_pages"
 			else if (api == "get_free_pages") api = "__get_free_pages"
 			else if (api == "zeroed_page") api = "get_zeroed_page"
 		} else if (w[1] == "cache") api = "kmem_cache_create"
@@ -62,7 +62,7 @@ fault_commands() {
 	while [ $i -le "$2" ]; do
 		k=1
 		for command in "kmalloc 300" "kzalloc 5000" "kvmalloc 100K" "vmalloc 64K" "vzalloc 8K" \
-			"vmalloc_32 8K" "pages 1" "get_free_pages 0" "zeroed_page" "cache:fc" \
+			"vmalloc_32 8K" "pages 1" "highpages 1" "get_free_pages 0" "zeroed_page" "cache:fc" \
 			"pool:fp gfp=GFP_ATOMIC" "dma 4K"; do
 			echo "alloc $1${i}_$k $command"
 			k=$((k + 1))
@@ -73,9 +73,9 @@ fault_commands() {
 	done
 }
 
-# fault_run PERCENT PREFIX: runs 15 rounds of fault_commands (225 objects at most: the lab holds
-# 256) with both injections at PERCENT;
-# every answer must be ok or ENOMEM, and stats must count every ENOMEM under its API.
+# fault_run PERCENT PREFIX: runs 15 rounds of fault_commands (15 objects each, 242 with what it
+# needs first: the lab holds 256) with both injections at PERCENT; every answer must be ok or
+# ENOMEM, and stats must count every ENOMEM under its API.
 fault_run() {
 	lab 'cache create fc 96' && lab 'pool create fp 2 kmalloc:128' || return 1
 	i=1

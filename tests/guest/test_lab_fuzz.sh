@@ -6,7 +6,7 @@
 # same seed replays the single writer's commands: `./out/bin/$(uname -m)/labfuzz SEED 10000` in the VM.
 # Sourced by tests/guest/suite with memlab loaded.
 
-fuzz=./out/bin/$(uname -m)/labfuzz
+fuzz=./out/bin/$machine/labfuzz
 fuzz_seed=${MEMLAB_FUZZ_SEED:-$(date +%s)}
 note "lab fuzz seed $fuzz_seed; replay: $fuzz $fuzz_seed 10000"
 

@@ -39,9 +39,9 @@ traced_objects() {
 }
 
 # address NAME: the object's address as trace events print it (hex, no 0x, as many digits as a
-# pointer has: `objects` always shows 16); pfn NAME: its first page frame (0x...).
+# pointer has, as `objects` shows); pfn NAME: its first page frame (0x...).
 ptr_digits=16
-[ "$(uname -m)" != armv7l ] || ptr_digits=8
+[ "$machine" != armv7l ] || ptr_digits=8
 address() {
 	awk -v n="$1" -v w="$ptr_digits" '$1 == n { print substr($5, length($5) - w + 1) }' /tmp/lab.objects
 }
