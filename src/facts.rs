@@ -23,6 +23,40 @@ pub(crate) struct Facts {
     pub(crate) dma_zone_end: Option<u64>,
     /// First physical address above `ZONE_DMA32`; `None` where the kernel has no such zone.
     pub(crate) dma32_zone_end: Option<u64>,
+    /// `high_memory`: the virtual address where the direct map of lowmem ends.
+    pub(crate) high_memory: u64,
+    /// Where `kmap` maps highmem pages (the pkmap area); `None` without HIGHMEM.
+    pub(crate) kmap_area: Option<VirtRange>,
+    /// Where `kmap_local_page` maps them (the fixmap's slots, every CPU's); `None` without
+    /// HIGHMEM.
+    pub(crate) kmap_local_area: Option<VirtRange>,
+}
+
+/// Kernel virtual addresses `start..end`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct VirtRange {
+    /// The first address.
+    pub(crate) start: u64,
+    /// One past the last.
+    pub(crate) end: u64,
+}
+
+impl VirtRange {
+    /// `start..end`, or `None` for an empty range (how the C side says "no such area").
+    pub(crate) fn new(start: u64, end: u64) -> Option<Self> {
+        (start < end).then_some(Self { start, end })
+    }
+
+    /// Whether `addr` lies in the range.
+    pub(crate) fn contains(&self, addr: u64) -> bool {
+        (self.start..self.end).contains(&addr)
+    }
+}
+
+impl core::fmt::Display for VirtRange {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{:#x}-{:#x}", self.start, self.end)
+    }
 }
 
 /// One populated memory zone.
@@ -95,5 +129,14 @@ mod tests {
         );
         assert_eq!(runs[0].to_string(), "0x5-0x7");
         assert_eq!(pfn_runs([]).count(), 0);
+    }
+
+    #[test]
+    fn a_virtual_range_holds_its_start_and_not_its_end() {
+        let area = VirtRange::new(0xbfe0_0000, 0xc000_0000).unwrap();
+        assert!(area.contains(0xbfe0_0000) && area.contains(0xbfff_ffff));
+        assert!(!area.contains(0xc000_0000) && !area.contains(0xbfdf_ffff));
+        assert_eq!(area.to_string(), "0xbfe00000-0xc0000000");
+        assert_eq!(VirtRange::new(0, 0), None);
     }
 }

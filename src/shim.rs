@@ -24,6 +24,7 @@ use crate::{
     },
     facts::{
         Facts,
+        VirtRange,
         Zone, //
     },
 };
@@ -67,6 +68,11 @@ pub(crate) fn facts() -> Facts {
         // `phys_addr_t` is 64 bits (on arm with LPAE too); 0 says "no such zone".
         dma_zone_end: Some(raw.dma_zone_end).filter(|end| *end != 0),
         dma32_zone_end: Some(raw.dma32_zone_end).filter(|end| *end != 0),
+        // CAST: kernel addresses (`unsigned long`) fit `u64`.
+        high_memory: raw.high_memory as u64,
+        // An empty range (0-0) says "no HIGHMEM".
+        kmap_area: VirtRange::new(raw.kmap_start as u64, raw.kmap_end as u64),
+        kmap_local_area: VirtRange::new(raw.kmap_local_start as u64, raw.kmap_local_end as u64),
     }
 }
 

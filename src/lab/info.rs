@@ -60,6 +60,31 @@ pub(crate) fn write_info(
             None => writeln!(out, "{key}: none (no such zone)")?,
         }
     }
+    writeln!(
+        out,
+        "high_memory: {:#x} (the direct map of lowmem ends here)",
+        facts.high_memory
+    )?;
+    for (key, area, what) in [
+        ("kmap_area", facts.kmap_area, "kmap's pkmap slots"),
+        (
+            "kmap_local_area",
+            facts.kmap_local_area,
+            "kmap_local's fixmap slots, every CPU's",
+        ),
+    ] {
+        match area {
+            Some(area) => writeln!(
+                out,
+                "{key}: {area} ({}, {what})",
+                Bytes(area.end - area.start)
+            )?,
+            None => writeln!(
+                out,
+                "{key}: none (no HIGHMEM: the direct-map address is the mapping)"
+            )?,
+        }
+    }
     for zone in zones {
         writeln!(
             out,
@@ -81,6 +106,7 @@ pub(crate) fn write_info(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::VirtRange;
 
     fn facts() -> Facts {
         Facts {
@@ -92,6 +118,9 @@ mod tests {
             kmalloc_max_size: 4 << 20,
             dma_zone_end: Some(16 << 20),
             dma32_zone_end: Some(4 << 30),
+            high_memory: 0xff11_0002_8000_0000,
+            kmap_area: None,
+            kmap_local_area: None,
         }
     }
 
@@ -126,6 +155,30 @@ mod tests {
                 "kmalloc_max_size: 4194304 (4 MiB)",
                 "dma_zone_end: 0x1000000 (16 MiB)",
                 "dma32_zone_end: 0x100000000 (4 GiB)",
+                "high_memory: 0xff11000280000000 (the direct map of lowmem ends here)",
+                "kmap_area: none (no HIGHMEM: the direct-map address is the mapping)",
+                "kmap_local_area: none (no HIGHMEM: the direct-map address is the mapping)",
+            ]
+        );
+    }
+
+    #[test]
+    fn highmem_areas_are_ranges_with_their_size() {
+        let facts = Facts {
+            high_memory: 0xf000_0000,
+            kmap_area: VirtRange::new(0xbfe0_0000, 0xc000_0000),
+            kmap_local_area: VirtRange::new(0xffc8_0000, 0xffd0_0000),
+            ..facts()
+        };
+        let mut text = String::new();
+        write_info(&mut text, "0.1.0", &facts, []).unwrap();
+        let lines: Vec<&str> = text.lines().skip(9).collect();
+        assert_eq!(
+            lines,
+            [
+                "high_memory: 0xf0000000 (the direct map of lowmem ends here)",
+                "kmap_area: 0xbfe00000-0xc0000000 (2 MiB, kmap's pkmap slots)",
+                "kmap_local_area: 0xffc80000-0xffd00000 (512 KiB, kmap_local's fixmap slots, every CPU's)",
             ]
         );
     }

@@ -381,10 +381,16 @@ mod tests {
             page.write(100, &[1, 2, 3])?;
             Ok::<_, Error>((page.addr(), kmap_local_depth()))
         })??;
+        let facts = crate::shim::facts();
+        // CAST: `usize` fits `u64`.
+        let addr_u64 = addr as u64;
+        assert_eq!(
+            facts.kmap_local_area.map(|area| area.contains(addr_u64)),
+            HIGHMEM.then_some(true)
+        );
         if HIGHMEM {
-            // SAFETY: `high_memory` is set once at boot.
-            let high_memory = unsafe { generated::memlab_high_memory() };
-            assert!(addr >= high_memory);
+            // A temporary mapping: above the direct map, in a fixmap slot.
+            assert!(addr_u64 >= facts.high_memory);
             // One slot taken while mapped (a step of 2 with DEBUG_KMAP_LOCAL, which keeps a
             // guard slot between two), and given back after.
             assert!(inside > depth);
@@ -447,10 +453,9 @@ mod tests {
         let addr = map.addr();
         if HIGHMEM {
             // A kmap'd highmem page has an address for as long as it is mapped: a pkmap slot.
-            let (mut base, mut size) = (0, 0);
-            // SAFETY: Both pointers are valid for writes.
-            unsafe { generated::memlab_pkmap_area(&mut base, &mut size) };
-            assert!((base..base + size).contains(&addr));
+            let area = crate::shim::facts().kmap_area.ok_or(EINVAL)?;
+            // CAST: `usize` fits `u64`.
+            assert!(area.contains(addr as u64));
         } else {
             assert_eq!(Some(addr), direct);
         }

@@ -45,6 +45,18 @@ void memlab_facts(struct memlab_facts *facts)
 #ifdef CONFIG_ZONE_DMA32
 	facts->dma32_zone_end = memlab_zone_end(ZONE_DMA32);
 #endif
+	facts->high_memory = (unsigned long)high_memory;
+	facts->kmap_start = 0;
+	facts->kmap_end = 0;
+	facts->kmap_local_start = 0;
+	facts->kmap_local_end = 0;
+#ifdef CONFIG_HIGHMEM
+	facts->kmap_start = PKMAP_BASE;
+	facts->kmap_end = PKMAP_BASE + LAST_PKMAP * PAGE_SIZE;
+	/* The fixmap grows down: the last slot has the lowest address. */
+	facts->kmap_local_start = __fix_to_virt(FIX_KMAP_END);
+	facts->kmap_local_end = __fix_to_virt(FIX_KMAP_BEGIN) + PAGE_SIZE;
+#endif
 }
 
 const char *memlab_kernel_release(void)
@@ -220,22 +232,6 @@ void memlab_kunmap_local(const void *addr)
 bool memlab_page_is_highmem(const struct page *page)
 {
 	return PageHighMem(page);
-}
-
-unsigned long memlab_high_memory(void)
-{
-	return (unsigned long)high_memory;
-}
-
-void memlab_pkmap_area(unsigned long *base, unsigned long *size)
-{
-#ifdef CONFIG_HIGHMEM
-	*base = PKMAP_BASE;
-	*size = LAST_PKMAP * PAGE_SIZE;
-#else
-	*base = 0;
-	*size = 0;
-#endif
 }
 
 int memlab_kmap_local_depth(void)

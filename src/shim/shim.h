@@ -33,6 +33,12 @@ struct device;
  * @dma_zone_end: first physical address above ZONE_DMA (the end of its span on the first node),
  *	or 0 if the kernel has no populated ZONE_DMA (arm's `virt` has none).
  * @dma32_zone_end: likewise for ZONE_DMA32.
+ * @high_memory: the virtual address where the direct map of lowmem ends (high_memory).
+ * @kmap_start: first address of kmap's pkmap area (PKMAP_BASE), 0 without CONFIG_HIGHMEM.
+ * @kmap_end: one past its last address.
+ * @kmap_local_start: first address of kmap_local's fixmap slots (every CPU's), 0 without
+ *	CONFIG_HIGHMEM.
+ * @kmap_local_end: one past its last address.
  */
 struct memlab_facts {
 	unsigned long page_size;
@@ -42,6 +48,11 @@ struct memlab_facts {
 	unsigned long kmalloc_max_size;
 	phys_addr_t dma_zone_end;
 	phys_addr_t dma32_zone_end;
+	unsigned long high_memory;
+	unsigned long kmap_start;
+	unsigned long kmap_end;
+	unsigned long kmap_local_start;
+	unsigned long kmap_local_end;
 };
 
 /**
@@ -121,12 +132,8 @@ void *memlab_kmap_local_page(struct page *page);
 void memlab_kunmap_local(const void *addr);
 /* PageHighMem(@page): whether @page lies in ZONE_HIGHMEM (always false without HIGHMEM). */
 bool memlab_page_is_highmem(const struct page *page);
-/* high_memory: the first address above the direct map. */
-unsigned long memlab_high_memory(void);
 /* The current task's kmap_local stack index (0 without CONFIG_KMAP_LOCAL). */
 int memlab_kmap_local_depth(void);
-/* Where kmap() maps highmem pages: PKMAP_BASE, LAST_PKMAP pages (0, 0 without HIGHMEM). */
-void memlab_pkmap_area(unsigned long *base, unsigned long *size);
 
 /*
  * The kernel's fault injection, per task (what /proc/self/fail-nth does): the @n-th

@@ -3,8 +3,7 @@
 # Sourced by tests/guest/suite with memlab loaded.
 
 info=$MEMLAB_DEBUGFS/info
-
-info_value() { sed -n "s/^$1: //p" "$info"; }
+. "$here/info.sh"
 
 check info_readable test -r "$info"
 check info_page_size test "$(info_value page_size)" = "4096 (4 KiB)"
@@ -29,11 +28,17 @@ x86_64)
 	check info_has_dma32_zone grep -q '^zone: node=0 name=DMA32 pfn=' "$info"
 	# The VM has RAM above 4 GiB (max-ram-below-4g=1G: 1 GiB below 4 GiB, the rest above).
 	check info_normal_zone_above_4g grep -q '^zone: node=0 name=Normal pfn=0x100000-' "$info"
+	# No HIGHMEM: kmap and kmap_local give the direct-map address, and have no area of their own.
+	check info_no_kmap_areas sh -c "grep -q '^kmap_area: none (no HIGHMEM' '$info' && grep -q '^kmap_local_area: none (no HIGHMEM' '$info'"
 	;;
 armv7l)
 	# The arm VM's point: memory with no kernel address until mapped (-m 2048: 1.25 GiB).
 	check info_has_highmem_zone grep -q '^zone: node=0 name=HighMem pfn=' "$info"
 	check info_no_dma_zones sh -c "grep -q '^dma_zone_end: none' '$info' && grep -q '^dma32_zone_end: none' '$info'"
+	# kmap's pkmap area lies below the direct map (PAGE_OFFSET), kmap_local's fixmap slots at
+	# the top, above high_memory.
+	check info_kmap_areas sh -c "grep -Eq '^kmap_area: 0xbf[0-9a-f]+-0xc0000000 [(]' '$info' && grep -Eq '^kmap_local_area: 0xff[0-9a-f]+-0xff[0-9a-f]+ [(]' '$info'"
+	check info_kmap_local_above_high_memory in_area kmap_local_area "$(info_value high_memory | cut -d' ' -f1)" above
 	;;
 *) not_ok info_architecture "no checks for $machine" ;;
 esac

@@ -10,6 +10,7 @@ ctl=$MEMLAB_DEBUGFS/control
 lab() { echo "$1" >"$ctl"; }
 
 . "$here/errno.sh"
+. "$here/info.sh"
 
 # refused_bytes ERRNO FILE: writing FILE to control in one write(2) (dd with a block larger
 # than any command) must fail with ERRNO; control must then say ERRNO and why; the objects must
@@ -237,6 +238,11 @@ check lab_highpages_kmap_local_logged sh -c "dmesg | grep -Eq 'memlab: kmap_loca
 check lab_highpages_kmap lab 'kmap hk hp 1'
 check lab_highpages_kmap_line sh -c "grep -Eq '^hk +kmap +4096 +4096 +0x[0-9a-f]+ 0x[0-9a-f]+-0x[0-9a-f]+ $hp_zone - hp\[1\]$' '$MEMLAB_DEBUGFS/objects'"
 check lab_highpages_lent_line sh -c "grep -Eq '^hp +alloc_pages .* lent:hk$' '$MEMLAB_DEBUGFS/objects'"
+if [ "$machine" = armv7l ]; then
+	# Where the mappings are: kmap in the pkmap area, kmap_local in a fixmap slot.
+	check lab_highpages_kmap_in_kmap_area in_area kmap_area "$(awk '$1 == "hk" { print $5 }' "$MEMLAB_DEBUGFS/objects")"
+	check lab_highpages_kmap_local_in_its_area in_area kmap_local_area "$(dmesg | sed -n 's/.*memlab: kmap_local hp 1: kmap_local_page(pfn 0x[0-9a-f]*, HighMem) = \(0x[0-9a-f]*\), .*/\1/p' | tail -n 1)"
+fi
 check lab_write_through_kmap_read_through_highpages sh -c "head -c 4096 /dev/urandom >/tmp/lab.hk && dd if=/tmp/lab.hk of='$data/hk' bs=4096 2>/dev/null && dd if='$data/hp' bs=4096 skip=1 2>/dev/null | cmp - /tmp/lab.hk"
 check lab_highpages_lent_free_ebusy refused EBUSY 'free hp'
 check lab_highpages_vmap_beside_lowmem sh -c "echo 'free hk' >'$ctl' && echo 'alloc hl pages 0' >'$ctl' && echo 'vmap hv hp hl' >'$ctl'"
