@@ -4,12 +4,14 @@
 //!
 //! This layer imports nothing above it (not the edu driver, not the lab): only the `kernel`
 //! crate, the FFI edge ([`crate::shim`]) and the pure ground files ([`crate::facts`],
-//! [`crate::units`], [`crate::shuffle`]). Each family's KUnit suite (`memlab_<family>`) sits at the end of its file;
-//! the DMA and ioremap cases that need a real device live with the device, in `crate::edu`.
+//! [`crate::units`], [`crate::shuffle`]). Each family's KUnit suite (`memlab_<family>`) sits at
+//! the end of its file; the DMA and ioremap cases that need a real device live with the device,
+//! in `crate::edu`.
 //!
 //! - GFP flags and which family takes which: [`gfp`], [`gfp_policy`] (pure), [`flags`] (pure).
 //! - The families: [`kmalloc`], [`vmalloc`], [`pages`] (and [`high_pages`], pages that may have
-//!   no kernel address), [`vmap`], [`kmap`], [`ioremap`],
+//!   no kernel address; [`page_block`], what [`vmap`] and [`kmap`] map), [`vmap`], [`kmap`],
+//!   [`ioremap`],
 //!   [`kmem_cache`] (with [`fill_ctor`], run-time constructors), [`mempool`], [`dma`].
 //! - The benchmarks' C baseline: [`baseline`], loops in C behind the wrappers' checks.
 //! - What they share: [`byte`] (initialised or not), [`handle`] (borrowed or owned),

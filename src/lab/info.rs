@@ -2,8 +2,8 @@
 
 //! The text of `/sys/kernel/debug/memlab/info`: what memlab knows about the running kernel.
 //!
-//! Pure logic: the facts are gathered by [`crate::shim`] (as [`crate::facts`] values) and handed in as plain values, so the
-//! host tests the format with `cargo test` (see `tests/host/`).
+//! Pure logic: the facts are gathered by [`crate::shim`] (as [`crate::facts`] values) and handed
+//! in as plain values, so the host tests the format with `cargo test` (see `tests/host/`).
 //!
 //! The format is one `key: value` line per fact, then one `zone:` line per populated zone with
 //! `key=value` fields, so tests and users can `grep` it:

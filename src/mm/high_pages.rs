@@ -15,8 +15,9 @@
 //! [`HighPages`] owns such a block and has no slice of its bytes. It lends them through a mapping
 //! made for the purpose:
 //!
-//! - [`PageBlock::with_local`] (every block has it) maps a page with `kmap_local_page` for the length of a closure and
-//!   hands it a [`LocalPage`], which copies bytes in and out and is neither `Send` nor `Sync`: a
+//! - [`PageBlock::with_local`] (every block has it) maps a page with `kmap_local_page` for the
+//!   length of a closure and hands it a [`LocalPage`], which copies bytes in and out and is
+//!   neither `Send` nor `Sync`: a
 //!   `&[u8]` of a kmap_local slot would be `Sync`, and could reach another CPU (through
 //!   [`crate::kthread::on_cpus`], say), where the same address maps another page or nothing.
 //!   Nested scopes unmap in LIFO order because closures nest.

@@ -3,13 +3,13 @@
 //! `vmap`/`vunmap`: one virtually contiguous mapping over pages that need not be contiguous.
 //!
 //! [`Vmap`] takes ownership of the page blocks it maps (any [`PageBlock`]: direct-mapped
-//! [`Pages`], [`crate::mm::high_pages::HighPages`] that may have no kernel address, or a `&mut` of either for a mapping
-//! scoped to a borrow), so the mapping cannot outlive them: the pages are unmapped (`vunmap`)
-//! before they can be freed, either when the `Vmap` is dropped (then they are freed too) or by
-//! [`Vmap::into_pages`], which unmaps and hands the still-owned, still-valid blocks back. While
-//! mapped, the bytes are written through the mapping (`&mut self`) and each block's bytes can be
-//! reached its own way ([`Vmap::with_block_bytes`]): Rust's borrow rules keep the views from
-//! racing.
+//! [`Pages`], [`crate::mm::high_pages::HighPages`] that may have no kernel address, or a `&mut`
+//! of either for a mapping scoped to a borrow), so the mapping cannot outlive them: the pages
+//! are unmapped (`vunmap`) before they can be freed, either when the `Vmap` is dropped (then
+//! they are freed too) or by [`Vmap::into_pages`], which unmaps and hands the still-owned,
+//! still-valid blocks back. While mapped, the bytes are written through the mapping (`&mut
+//! self`) and each block's bytes can be reached its own way ([`Vmap::with_block_bytes`]): Rust's
+//! borrow rules keep the views from racing.
 //!
 //! This is how a block of highmem pages gets one contiguous view: `vmap` maps each page where
 //! it is, whether or not the direct map covers it.
