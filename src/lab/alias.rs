@@ -15,6 +15,7 @@
 use kernel::prelude::*;
 
 use crate::{
+    facts::VirtRange,
     lab::{
         block::Block,
         control::{
@@ -44,6 +45,7 @@ use crate::{
         pages::Placement,
         vmap::Vmap, //
     },
+    shim,
 };
 
 /// Checks that `name` is an alloc_pages object no alias holds, and returns its page count.
@@ -221,10 +223,11 @@ pub(crate) fn kmap(lab: &Lab, state: &mut State, name: &str, pages: &str, index:
         }
     };
     pr_info!(
-        "kmap {name}: kmap(page {index} of {pages}, pfn {:#x}, {}) = {:#x}\n",
+        "kmap {name}: kmap(page {index} of {pages}, pfn {:#x}, {}) = {:#x} in {}\n",
         map.block().placement().pfn + index as u64,
         map.block().placement().zone,
-        map.addr()
+        map.addr(),
+        where_mapped(map.addr())
     );
     let object = Object {
         api,
@@ -270,13 +273,30 @@ pub(crate) fn kmap_local(state: &mut State, pages: &str, index: u64) -> Outcome 
     let (mapped, block) =
         mapped.map_err(|_| refuse!(Inval, "kmap_local: '{pages}' has no page {index}"))?;
     pr_info!(
-        "kmap_local {pages} {index}: kmap_local_page(pfn {:#x}, {}) = {mapped:#x}, then kunmap_local\n",
+        "kmap_local {pages} {index}: kmap_local_page(pfn {:#x}, {}) = {mapped:#x} in {}, then kunmap_local\n",
         // CAST: `usize` fits `u64`.
         block.pfn + index as u64,
-        block.zone
+        block.zone,
+        where_mapped(mapped)
     );
     state.stats.called(Api::KmapLocal);
     Ok(())
+}
+
+/// Where `kmap` or `kmap_local_page` put a page, by the kernel's areas (see `info`): a highmem
+/// page in a slot of kmap's or kmap_local's area, a lowmem page at its direct-map address.
+fn where_mapped(addr: usize) -> &'static str {
+    let facts = shim::facts();
+    // CAST: `usize` fits `u64`.
+    let addr = addr as u64;
+    let inside = |area: Option<VirtRange>| area.is_some_and(|area| area.contains(addr));
+    if inside(facts.kmap_local_area) {
+        "a kmap_local slot"
+    } else if inside(facts.kmap_area) {
+        "a pkmap slot"
+    } else {
+        "the direct map"
+    }
 }
 
 /// Maps page `index` of `block` with `kmap_local_page` for a moment: where it was mapped, and

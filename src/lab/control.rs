@@ -649,12 +649,11 @@ fn alloc(
         ),
         Source::Pages(order) | Source::HighPages(order) | Source::GetFreePages(order) => {
             let order = order_within(api, order)?;
-            (
-                Family::Pages,
-                kernel::page::PAGE_SIZE << order,
-                Some(order),
-                None,
-            )
+            let family = match source {
+                Source::HighPages(_) => Family::HighPages,
+                _ => Family::Pages,
+            };
+            (family, kernel::page::PAGE_SIZE << order, Some(order), None)
         }
         Source::ZeroedPage => (Family::Pages, kernel::page::PAGE_SIZE, Some(0), None),
         Source::Cache(cache) => (

@@ -241,6 +241,7 @@ impl kernel::fmt::Display for Gfp {
 mod tests {
     use super::*;
     use crate::mm::{
+        high_pages::HighPages,
         kmalloc::KmallocBuf,
         kmem_cache::{
             KmemCache,
@@ -331,6 +332,7 @@ mod tests {
             Family::KmemCache => cache.alloc_uninit(gfp).map(drop),
             Family::Mempool => pool.alloc(gfp).map(drop),
             Family::Pages => Pages::alloc(1, gfp).and_then(|_| FreePages::get(1, gfp).map(drop)),
+            Family::HighPages => HighPages::zeroed(1, gfp).map(drop),
             Family::Vmalloc => VmallocBuf::with_flags(2 * PAGE_SIZE, gfp).map(drop),
             // 8 MiB: above KMALLOC_MAX_SIZE, so kvmalloc takes its vmalloc fallback.
             Family::Kvmalloc => VmallocBuf::kvmalloc_uninit(8 << 20, gfp).map(drop),

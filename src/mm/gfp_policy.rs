@@ -152,6 +152,8 @@ pub(crate) enum Family {
     Mempool,
     /// alloc_pages, __get_free_pages, get_zeroed_page ([`crate::mm::pages`]).
     Pages,
+    /// alloc_pages with __GFP_HIGHMEM, which the type adds ([`crate::mm::high_pages`]).
+    HighPages,
     /// `__vmalloc` ([`crate::mm::vmalloc`]).
     Vmalloc,
     /// `kvmalloc` ([`crate::mm::vmalloc`]).
@@ -162,11 +164,12 @@ pub(crate) enum Family {
 
 impl Family {
     /// Every family.
-    pub(crate) const ALL: [Self; 7] = [
+    pub(crate) const ALL: [Self; 8] = [
         Self::Kmalloc,
         Self::KmemCache,
         Self::Mempool,
         Self::Pages,
+        Self::HighPages,
         Self::Vmalloc,
         Self::Kvmalloc,
         Self::DmaCoherent,
@@ -179,6 +182,7 @@ impl Family {
             Self::KmemCache => "kmem_cache",
             Self::Mempool => "mempool",
             Self::Pages => "pages",
+            Self::HighPages => "high_pages",
             Self::Vmalloc => "vmalloc",
             Self::Kvmalloc => "kvmalloc",
             Self::DmaCoherent => "dma_coherent",
@@ -200,6 +204,9 @@ impl Family {
             // The page allocator serves every zone; __GFP_COMP makes a compound page, which
             // __free_pages and free_pages free whole.
             Self::Pages => &[GfpFlag::Zero, GfpFlag::Dma, GfpFlag::Dma32, GfpFlag::Comp],
+            // The type adds __GFP_HIGHMEM, and a second zone modifier with it (DMA, DMA32) is
+            // GFP_ZONE_BAD: a VM_BUG_ON in gfp_zone(). Movable is fine (ZONE_MOVABLE).
+            Self::HighPages => &[GfpFlag::Zero, GfpFlag::Comp],
             // GFP_VMALLOC_SUPPORTED: no zone modifier, no __GFP_COMP (split_page of a compound
             // page is a VM_BUG_ON in vm_area_alloc_pages).
             Self::Vmalloc | Self::Kvmalloc => &[GfpFlag::Zero],
@@ -354,27 +361,27 @@ mod tests {
     }
 
     /// The table, written out once more as a grid a reviewer can hold against the kernel
-    /// sources cited in the module docs. Columns: kmalloc, kmem_cache, mempool, pages, vmalloc,
-    /// kvmalloc, dma_coherent.
+    /// sources cited in the module docs. Columns: kmalloc, kmem_cache, mempool, pages,
+    /// high_pages, vmalloc, kvmalloc, dma_coherent.
     const EXPECTED: [(GfpFlag, &str); 18] = [
-        (GfpFlag::Dma, "y--y---"),
-        (GfpFlag::Highmem, "-------"),
-        (GfpFlag::Dma32, "---y---"),
-        (GfpFlag::Movable, "-------"),
-        (GfpFlag::Reclaimable, "y------"),
-        (GfpFlag::High, "yyyyyyy"),
-        (GfpFlag::Io, "yyyyyyy"),
-        (GfpFlag::Fs, "yyyyyyy"),
-        (GfpFlag::Zero, "yy-yyyy"),
-        (GfpFlag::DirectReclaim, "yyyyyyy"),
-        (GfpFlag::KswapdReclaim, "yyyyyyy"),
-        (GfpFlag::Nowarn, "yyyyyyy"),
-        (GfpFlag::RetryMayfail, "yyyyyyy"),
-        (GfpFlag::Nofail, "-------"),
-        (GfpFlag::Noretry, "yyyyyyy"),
-        (GfpFlag::Comp, "---y---"),
-        (GfpFlag::Hardwall, "yyyyyyy"),
-        (GfpFlag::Account, "yyyyyyy"),
+        (GfpFlag::Dma, "y--y----"),
+        (GfpFlag::Highmem, "--------"),
+        (GfpFlag::Dma32, "---y----"),
+        (GfpFlag::Movable, "--------"),
+        (GfpFlag::Reclaimable, "y-------"),
+        (GfpFlag::High, "yyyyyyyy"),
+        (GfpFlag::Io, "yyyyyyyy"),
+        (GfpFlag::Fs, "yyyyyyyy"),
+        (GfpFlag::Zero, "yy-yyyyy"),
+        (GfpFlag::DirectReclaim, "yyyyyyyy"),
+        (GfpFlag::KswapdReclaim, "yyyyyyyy"),
+        (GfpFlag::Nowarn, "yyyyyyyy"),
+        (GfpFlag::RetryMayfail, "yyyyyyyy"),
+        (GfpFlag::Nofail, "--------"),
+        (GfpFlag::Noretry, "yyyyyyyy"),
+        (GfpFlag::Comp, "---yy---"),
+        (GfpFlag::Hardwall, "yyyyyyyy"),
+        (GfpFlag::Account, "yyyyyyyy"),
     ];
 
     #[test]

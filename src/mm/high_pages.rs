@@ -15,11 +15,11 @@
 //! [`HighPages`] owns such a block and has no slice of its bytes. It lends them through a mapping
 //! made for the purpose:
 //!
-//! - [`PageBlock::with_local`] (every block has it) maps a page with `kmap_local_page` for the
-//!   length of a closure and hands it a [`LocalPage`], which copies bytes in and out and is
-//!   neither `Send` nor `Sync`: a
-//!   `&[u8]` of a kmap_local slot would be `Sync`, and could reach another CPU (through
-//!   [`crate::kthread::on_cpus`], say), where the same address maps another page or nothing.
+//! - `PageBlock::with_local` ([`crate::mm::page_block`]; every block has it) maps a page with
+//!   `kmap_local_page` for the length of a closure and hands it a [`LocalPage`], which copies
+//!   bytes in and out and is neither `Send` nor `Sync`: a `&[u8]` of a kmap_local slot would be
+//!   `Sync`, and could reach another CPU (through [`crate::kthread::on_cpus`], say), where the
+//!   same address maps another page or nothing.
 //!   Nested scopes unmap in LIFO order because closures nest.
 //! - [`HighPages::kmap`] maps a page with `kmap` for as long as the returned [`KmapGuard`]
 //!   lives: its address is valid everywhere, so the guard lends a plain `&mut [u8]`, and it may be
@@ -50,7 +50,6 @@ use crate::{
     mm::{
         gfp::Gfp,
         gfp_policy::Family,
-        page_block::PageBlock,
         pages::{
             self,
             Placement, //
@@ -86,11 +85,12 @@ impl HighPages {
     ///
     /// # Errors
     ///
-    /// `EINVAL` for `order > MAX_PAGE_ORDER` or flags the page allocator's family refuses
-    /// (`__GFP_HIGHMEM` itself included: this type adds it); `ENOMEM` when the allocator fails.
+    /// `EINVAL` for `order > MAX_PAGE_ORDER` or flags [`Family::HighPages`] refuses
+    /// (`__GFP_HIGHMEM` itself: this type adds it; `__GFP_DMA`/`__GFP_DMA32`, which with it name
+    /// no zone: `gfp_zone()`'s `VM_BUG_ON`); `ENOMEM` when the allocator fails.
     pub(crate) fn zeroed(order: u32, gfp: Gfp) -> Result<Self> {
         pages::check_order(order)?;
-        gfp.check_for(Family::Pages)?;
+        gfp.check_for(Family::HighPages)?;
         let flags = Self::flags(gfp);
         // SAFETY: Any flags and an order up to MAX_PAGE_ORDER are valid arguments.
         let page = unsafe { generated::memlab_alloc_pages(flags.as_raw(), order) };
@@ -197,8 +197,8 @@ impl Drop for HighPages {
 }
 
 /// Maps `page` with `kmap_local_page`, runs `f` on it, then `kunmap_local`s: the body of
-/// [`PageBlock::with_local`]. Never sleeps to map; `f` may sleep (the kernel saves and restores
-/// the task's local mappings).
+/// `PageBlock::with_local` ([`crate::mm::page_block`]). Never sleeps to map; `f` may sleep (the
+/// kernel saves and restores the task's local mappings).
 ///
 /// # Safety
 ///
@@ -229,9 +229,9 @@ pub(crate) unsafe fn with_local_page<R>(
     Ok(result)
 }
 
-/// One page mapped with `kmap_local_page`, for the closure of [`PageBlock::with_local`]. Its
-/// bytes are copied in and out, never lent: a reference into a kmap_local slot must not reach
-/// another thread, and a `&[u8]` is `Send`.
+/// One page mapped with `kmap_local_page`, for the closure of `PageBlock::with_local` (see
+/// [`crate::mm::page_block`]). Its bytes are copied in and out, never lent: a reference into a
+/// kmap_local slot must not reach another thread, and a `&[u8]` is `Send`.
 ///
 /// # Invariants
 ///
@@ -353,6 +353,7 @@ impl Drop for KmapGuard<'_> {
 #[kunit_tests(memlab_high_pages)]
 mod tests {
     use super::*;
+    use crate::mm::page_block::PageBlock;
 
     /// Whether the kernel has ZONE_HIGHMEM; where it has not (x86_64), every case checks that
     /// the same calls behave as for a direct-mapped page instead.
@@ -366,10 +367,10 @@ mod tests {
         let in_highmem_zone = block.placement().zone == "HighMem";
         assert_eq!(in_highmem_zone, HIGHMEM);
         assert_eq!(block.is_highmem(2).err(), Some(EINVAL));
-        assert_eq!(
-            HighPages::zeroed(0, Gfp::KERNEL | Gfp::HIGHMEM).err(),
-            Some(EINVAL)
-        );
+        // __GFP_HIGHMEM is the type's to add; a second zone modifier with it names no zone.
+        for zone in [Gfp::HIGHMEM, Gfp::DMA, Gfp::DMA32] {
+            assert_eq!(HighPages::zeroed(0, Gfp::KERNEL | zone).err(), Some(EINVAL));
+        }
         Ok(())
     }
 

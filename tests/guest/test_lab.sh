@@ -203,7 +203,7 @@ check lab_lent_pages_free_ebusy refused EBUSY 'free ap1'
 check lab_lent_pages_second_vmap_ebusy refused EBUSY 'vmap av2 ap1'
 check lab_lent_pages_kmap_ebusy refused EBUSY 'kmap ak2 ap2'
 check lab_kmap_local_through_the_alias lab 'kmap_local ap1 1'
-check lab_kmap_local_logged sh -c "dmesg | grep -Eq 'memlab: kmap_local ap1 1: kmap_local_page\(pfn 0x[0-9a-f]+, [A-Za-z0-9]+\) = 0x[0-9a-f]+, then kunmap_local'"
+check lab_kmap_local_logged sh -c "dmesg | grep -Eq 'memlab: kmap_local ap1 1: kmap_local_page\(pfn 0x[0-9a-f]+, [A-Za-z0-9]+\) = 0x[0-9a-f]+ in the direct map, then kunmap_local'"
 check lab_kmap_local_missing_page_einval refused EINVAL 'kmap_local ap1 2'
 check lab_vmap_of_kmalloc_einval refused EINVAL 'vmap av2 km'
 check lab_vmap_of_missing_enoent refused ENOENT 'vmap av2 nothing'
@@ -226,22 +226,24 @@ hp_flags='GFP_KERNEL[|]__GFP_ZERO[|]__GFP_NOWARN[|]__GFP_HIGHMEM'
 if [ "$machine" = armv7l ]; then
 	check lab_highpages_have_no_address sh -c "grep -Eq '^hp +alloc_pages +8192 +8192 +- +0x[0-9a-f]+-0x[0-9a-f]+ HighMem $hp_flags -$' '$MEMLAB_DEBUGFS/objects'"
 	check lab_highpages_logged_without_address sh -c "dmesg | grep -Eq 'memlab: alloc hp: alloc_pages\($hp_flags, order 1\) = pfn 0x[0-9a-f]+ in HighMem, no kernel address, 8192 bytes'"
-	hp_zone=HighMem
+	hp_zone=HighMem hp_where='a kmap_local slot'
 else
 	check lab_highpages_are_direct_mapped sh -c "grep -Eq '^hp +alloc_pages +8192 +8192 +0x[0-9a-f]+ +0x[0-9a-f]+-0x[0-9a-f]+ (DMA|DMA32|Normal) $hp_flags -$' '$MEMLAB_DEBUGFS/objects'"
-	hp_zone='(DMA|DMA32|Normal)'
+	hp_zone='(DMA|DMA32|Normal)' hp_where='the direct map'
 fi
+check lab_highpages_zone_flag_einval refused EINVAL 'alloc x highpages 0 gfp=GFP_KERNEL|GFP_DMA32'
+check lab_highpages_highmem_flag_einval refused EINVAL 'alloc x highpages 0 gfp=GFP_KERNEL|__GFP_HIGHMEM'
 check lab_highpages_read_zero cmp -n 8192 /dev/zero "$data/hp"
 check lab_highpages_dd_round_trip sh -c "head -c 8192 /dev/urandom >/tmp/lab.hp && dd if=/tmp/lab.hp of='$data/hp' bs=8192 2>/dev/null && cmp /tmp/lab.hp '$data/hp'"
 check lab_highpages_kmap_local lab 'kmap_local hp 1'
-check lab_highpages_kmap_local_logged sh -c "dmesg | grep -Eq 'memlab: kmap_local hp 1: kmap_local_page\(pfn 0x[0-9a-f]+, $hp_zone\) = 0x[0-9a-f]+, then kunmap_local'"
+check lab_highpages_kmap_local_logged sh -c "dmesg | grep -Eq 'memlab: kmap_local hp 1: kmap_local_page\(pfn 0x[0-9a-f]+, $hp_zone\) = 0x[0-9a-f]+ in $hp_where, then kunmap_local'"
 check lab_highpages_kmap lab 'kmap hk hp 1'
 check lab_highpages_kmap_line sh -c "grep -Eq '^hk +kmap +4096 +4096 +0x[0-9a-f]+ 0x[0-9a-f]+-0x[0-9a-f]+ $hp_zone - hp\[1\]$' '$MEMLAB_DEBUGFS/objects'"
 check lab_highpages_lent_line sh -c "grep -Eq '^hp +alloc_pages .* lent:hk$' '$MEMLAB_DEBUGFS/objects'"
 if [ "$machine" = armv7l ]; then
 	# Where the mappings are: kmap in the pkmap area, kmap_local in a fixmap slot.
 	check lab_highpages_kmap_in_kmap_area in_area kmap_area "$(awk '$1 == "hk" { print $5 }' "$MEMLAB_DEBUGFS/objects")"
-	check lab_highpages_kmap_local_in_its_area in_area kmap_local_area "$(dmesg | sed -n 's/.*memlab: kmap_local hp 1: kmap_local_page(pfn 0x[0-9a-f]*, HighMem) = \(0x[0-9a-f]*\), .*/\1/p' | tail -n 1)"
+	check lab_highpages_kmap_local_in_its_area in_area kmap_local_area "$(dmesg | sed -n 's/.*memlab: kmap_local hp 1: kmap_local_page(pfn 0x[0-9a-f]*, HighMem) = \(0x[0-9a-f]*\) in .*/\1/p' | tail -n 1)"
 fi
 check lab_write_through_kmap_read_through_highpages sh -c "head -c 4096 /dev/urandom >/tmp/lab.hk && dd if=/tmp/lab.hk of='$data/hk' bs=4096 2>/dev/null && dd if='$data/hp' bs=4096 skip=1 2>/dev/null | cmp - /tmp/lab.hk"
 check lab_highpages_lent_free_ebusy refused EBUSY 'free hp'
