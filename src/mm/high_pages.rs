@@ -400,7 +400,10 @@ mod tests {
             // No HIGHMEM: the direct-map address, and no slot.
             assert_eq!((Some(addr), inside), (direct, depth));
         }
+        // Gone after the scope: the slot is free again, and a highmem page has no kernel
+        // address again (a lowmem one keeps its own).
         assert_eq!(kmap_local_depth(), depth);
+        assert_eq!(block.page_address(0)?, direct);
         let mut bytes = [0u8; 4];
         block.with_local(0, |page| page.read(99, &mut bytes))??;
         assert_eq!(bytes, [0, 1, 2, 3]);
