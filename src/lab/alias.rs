@@ -17,7 +17,7 @@ use kernel::prelude::*;
 use crate::{
     facts::VirtRange,
     lab::{
-        block::Block,
+        block,
         control::{
             self,
             data_file,
@@ -41,7 +41,10 @@ use crate::{
     mm::{
         high_pages::LocalPage,
         kmap::Kmap,
-        page_block::PageBlock,
+        page_block::{
+            Block,
+            PageBlock, //
+        },
         pages::Placement,
         vmap::Vmap, //
     },
@@ -85,7 +88,7 @@ fn lend(state: &mut State, name: &str, alias: &str, block: usize) -> Option<Bloc
         len,
     };
     // A pages object (checked just above, under the same borrow) gives its block.
-    match Block::take(core::mem::replace(&mut object.memory, lent)) {
+    match block::take(core::mem::replace(&mut object.memory, lent)) {
         Ok(block) => Some(block),
         Err(other) => {
             object.memory = other;
@@ -99,7 +102,7 @@ fn lend(state: &mut State, name: &str, alias: &str, block: usize) -> Option<Bloc
 fn give_back(state: &mut State, names: &[Name], blocks: impl IntoIterator<Item = Block>) {
     for (name, block) in names.iter().zip(blocks) {
         if let Ok(slot) = state.table.get_mut(name.as_str()) {
-            slot.object.memory = block.into_memory();
+            slot.object.memory = block::into_memory(block);
         }
     }
 }

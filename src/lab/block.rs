@@ -1,79 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The block an alias takes from a pages object: direct-mapped (`alloc NAME pages`) or
-//! possibly highmem (`alloc NAME highpages`). One `vmap` may map both kinds side by side.
-
-use kernel::{
-    page::BorrowedPage,
-    prelude::*, //
-};
+//! The block an alias takes from a pages object ([`Block`]: direct-mapped from `alloc NAME
+//! pages`, or possibly highmem from `alloc NAME highpages`), and back again. One `vmap` may map
+//! both kinds side by side.
 
 use crate::{
     lab::object::Memory,
-    mm::{
-        high_pages::HighPages,
-        page_block::PageBlock,
-        pages::{
-            Pages,
-            Placement, //
-        },
-    },
+    mm::page_block::Block, //
 };
 
-/// The block of a pages object, while an alias holds it.
-pub(crate) enum Block {
-    /// From `alloc NAME pages ORDER`: in the direct map.
-    Direct(Pages),
-    /// From `alloc NAME highpages ORDER`: maybe in ZONE_HIGHMEM, with no kernel address.
-    High(HighPages),
-}
-
-impl Block {
-    /// Takes the block out of a pages object's memory; gives the memory back otherwise.
-    pub(crate) fn take(memory: Memory) -> Result<Self, Memory> {
-        match memory {
-            Memory::Pages(pages) => Ok(Self::Direct(pages)),
-            Memory::HighPages(pages) => Ok(Self::High(pages)),
-            other => Err(other),
-        }
-    }
-
-    /// The pages object's memory again, for when the alias gives the block back.
-    pub(crate) fn into_memory(self) -> Memory {
-        match self {
-            Self::Direct(pages) => Memory::Pages(pages),
-            Self::High(pages) => Memory::HighPages(pages),
-        }
+/// Takes the block out of a pages object's memory; gives the memory back otherwise.
+pub(crate) fn take(memory: Memory) -> Result<Block, Memory> {
+    match memory {
+        Memory::Pages(pages) => Ok(Block::Direct(pages)),
+        Memory::HighPages(pages) => Ok(Block::High(pages)),
+        other => Err(other),
     }
 }
 
-// SAFETY: Each variant is a `PageBlock`, and every call goes to it.
-unsafe impl PageBlock for Block {
-    fn count(&self) -> usize {
-        match self {
-            Self::Direct(pages) => PageBlock::count(pages),
-            Self::High(pages) => PageBlock::count(pages),
-        }
-    }
-
-    fn page(&self, index: usize) -> Option<BorrowedPage<'_>> {
-        match self {
-            Self::Direct(pages) => PageBlock::page(pages, index),
-            Self::High(pages) => PageBlock::page(pages, index),
-        }
-    }
-
-    fn placement(&self) -> Placement {
-        match self {
-            Self::Direct(pages) => PageBlock::placement(pages),
-            Self::High(pages) => PageBlock::placement(pages),
-        }
-    }
-
-    fn with_bytes<R>(&mut self, f: impl FnOnce(&mut [u8]) -> R) -> Result<R> {
-        match self {
-            Self::Direct(pages) => pages.with_bytes(f),
-            Self::High(pages) => pages.with_bytes(f),
-        }
+/// The pages object's memory again, for when the alias gives the block back.
+pub(crate) fn into_memory(block: Block) -> Memory {
+    match block {
+        Block::Direct(pages) => Memory::Pages(pages),
+        Block::High(pages) => Memory::HighPages(pages),
     }
 }

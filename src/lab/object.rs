@@ -20,7 +20,7 @@ use crate::{
         pfn_runs,
         PfnRange, //
     },
-    lab::{block::Block, stats::Api, table::Name},
+    lab::{stats::Api, table::Name},
     mm::{
         gfp::Gfp,
         high_pages::HighPages,
@@ -34,7 +34,10 @@ use crate::{
             Mempool,
             PoolElement, //
         },
-        page_block::PageBlock,
+        page_block::{
+            Block,
+            PageBlock, //
+        },
         pages::{
             FreePages,
             Pages, //

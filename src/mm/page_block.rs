@@ -8,7 +8,8 @@
 //! for as long as it maps it, so the pages cannot be freed under the mapping; the trait only
 //! tells it which `struct page`s to map, and how to reach the block's own bytes meanwhile
 //! ([`PageBlock::with_bytes`]: the direct map for `Pages`, a vmap of its own for `HighPages`),
-//! and maps one page at a time for the thread ([`PageBlock::with_local`]).
+//! and maps one page at a time for the thread ([`PageBlock::with_local`]). [`Block`] is either
+//! kind, for a mapping over blocks of both (the lab's `vmap` of `pages` and `highpages`).
 
 use kernel::{
     page::BorrowedPage,
@@ -134,5 +135,44 @@ unsafe impl<B: PageBlock> PageBlock for &mut B {
 
     fn with_bytes<R>(&mut self, f: impl FnOnce(&mut [u8]) -> R) -> Result<R> {
         (**self).with_bytes(f)
+    }
+}
+
+/// A direct-mapped or a highmem block, for a mapping that takes either.
+pub(crate) enum Block {
+    /// In the direct map.
+    Direct(Pages),
+    /// Maybe in ZONE_HIGHMEM, with no kernel address.
+    High(HighPages),
+}
+
+// SAFETY: Each variant is a `PageBlock`, and every call goes to it.
+unsafe impl PageBlock for Block {
+    fn count(&self) -> usize {
+        match self {
+            Self::Direct(pages) => PageBlock::count(pages),
+            Self::High(pages) => PageBlock::count(pages),
+        }
+    }
+
+    fn page(&self, index: usize) -> Option<BorrowedPage<'_>> {
+        match self {
+            Self::Direct(pages) => PageBlock::page(pages, index),
+            Self::High(pages) => PageBlock::page(pages, index),
+        }
+    }
+
+    fn placement(&self) -> Placement {
+        match self {
+            Self::Direct(pages) => PageBlock::placement(pages),
+            Self::High(pages) => PageBlock::placement(pages),
+        }
+    }
+
+    fn with_bytes<R>(&mut self, f: impl FnOnce(&mut [u8]) -> R) -> Result<R> {
+        match self {
+            Self::Direct(pages) => pages.with_bytes(f),
+            Self::High(pages) => pages.with_bytes(f),
+        }
     }
 }
