@@ -162,7 +162,8 @@ class TwoRuns(unittest.TestCase):
         return report.read_rows(write_csv([HEADER] + lines))
 
     def test_the_same_run_agrees_in_full(self):
-        self.assertEqual(report.agreement(self.rows(ROWS), self.rows(ROWS)), (8, 8, 2, 2, []))
+        self.assertEqual(report.agreement(self.rows(ROWS), self.rows(ROWS)),
+                         report.Agreement(8, 8, 8, 2, 2, []))
 
     def test_a_median_or_a_ratio_that_moved_is_named(self):
         again = list(ROWS)
@@ -170,19 +171,19 @@ class TwoRuns(unittest.TestCase):
         again[0] = again[0].replace(",290000,290000,", ",291500,291500,")
         # vmalloc 4K rust: 8809 -> 8853 (+0.50 %: agrees), rust/c 1.0044 -> 1.0095 (agrees).
         again[7] = again[7].replace(",8809000,8809000,", ",8853000,8853000,")
-        ok, medians, ratios_ok, ratios, outside = report.agreement(self.rows(ROWS),
-                                                                   self.rows(again))
-        self.assertEqual((ok, medians, ratios_ok, ratios), (7, 8, 2, 2))
-        self.assertEqual(outside, ["kmalloc pairs 64 c: median 290 then 292 (+0.52 %)"])
+        agree = report.agreement(self.rows(ROWS), self.rows(again))
+        # Two medians moved (one of them within 0.5 %): six of eight are identical.
+        self.assertEqual(agree[:5], (7, 8, 6, 2, 2))
+        self.assertEqual(agree.outside, ["kmalloc pairs 64 c: median 290 then 292 (+0.52 %)"])
         # A ratio that moves by more than 0.01.
         again[1] = again[1].replace(",294000,294000,", ",300000,300000,")
-        outside = report.agreement(self.rows(ROWS), self.rows(again))[4]
+        outside = report.agreement(self.rows(ROWS), self.rows(again)).outside
         self.assertIn("kmalloc pairs 64 rust/c: 1.014 then 1.029", outside)
 
     def test_the_report_says_it(self):
         text = report.markdown(self.rows(ROWS), {}, "quiet", "1", UNIT, None, [], self.rows(ROWS))
-        self.assertIn("again, in another boot: 8 of 8 medians within 0.5 % of the first run's, "
-                      "2 of 2 ratios against C within 0.01.", text)
+        self.assertIn("again, in another boot: 8 of 8 medians within 0.5 % of the first run's "
+                      "(8 identical), 2 of 2 ratios against C within 0.01.", text)
 
 
 THREAD_ROWS = [
@@ -240,6 +241,20 @@ class Command(unittest.TestCase):
             # No clocksource file in the threads run: unknown, and said so.
             self.assertIn("| kmalloc | pairs | 64 | c | 155 | 2 | 310 (300–330) | 2.00 |", text)
             self.assertIn("`unknown`, not `tsc`", text)
+            # No qemu-clock file either: no QEMU line, rather than a made-up one.
+            self.assertNotIn("- QEMU:", text)
+
+    def test_the_report_says_how_guest_time_ran(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            stock = write_run(tmp, "stock", ROWS)
+            clock = "icount (shift=0, sleep=off), QEMU seed 7, guest clock from 2026-01-01T00:00:00"
+            with open(os.path.join(stock, "qemu-clock"), "w") as f:
+                f.write(clock + "\n")
+            out = os.path.join(tmp, "results")
+            done = self.run_report(stock, out, "--mode", "icount")
+            self.assertEqual(done.returncode, 0, done.stderr)
+            with open(os.path.join(out, "README.md")) as f:
+                self.assertIn(f"- QEMU: {clock}\n", f.read())
 
     def test_a_broken_or_twice_named_run_is_refused(self):
         with tempfile.TemporaryDirectory() as tmp:
