@@ -247,7 +247,7 @@ class Command(unittest.TestCase):
     def test_the_report_says_how_guest_time_ran(self):
         with tempfile.TemporaryDirectory() as tmp:
             stock = write_run(tmp, "stock", ROWS)
-            clock = "icount (shift=0, sleep=off), QEMU seed 7, guest clock from 2026-01-01T00:00:00"
+            clock = "icount (shift=0, sleep=off), seed 7, guest clock from 2026-01-01T00:00:00"
             with open(os.path.join(stock, "qemu-clock"), "w") as f:
                 f.write(clock + "\n")
             out = os.path.join(tmp, "results")
